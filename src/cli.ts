@@ -1,0 +1,56 @@
+/**
+ * `mssgw`: the operator's command line. Exit codes (the contract): 0 success, 2 usage or
+ * validation error (stderr says what and why), 1 any other failure.
+ */
+import { ConfigError } from './config.js';
+import { ValidationError } from './errors.js';
+import { certCommands } from './cli/certs.js';
+import { invoke, type Command } from './cli/command.js';
+import { directoryCommands } from './cli/directory.js';
+import { domainCommands } from './cli/domains.js';
+import { mailboxCommands } from './cli/mailbox.js';
+import { serveCommand } from './cli/serve.js';
+
+const COMMANDS: Command[] = [serveCommand, ...mailboxCommands, ...domainCommands, ...directoryCommands, ...certCommands];
+
+function help(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
+  const lines = COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`);
+  return `usage: mssgw <command> [options]   (every command takes --data DIR and --config FILE)\n\n${lines.join('\n')}\n`;
+}
+
+function find(argv: string[]): { command: Command; rest: string[] } | undefined {
+  // Longest name first: "mailbox add-patient" before a hypothetical "mailbox".
+  for (const words of [2, 1]) {
+    const name = argv.slice(0, words).join(' ');
+    const command = COMMANDS.find((c) => c.name === name);
+    if (command) return { command, rest: argv.slice(words) };
+  }
+  return undefined;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help' || argv[0] === '-h') {
+    process.stdout.write(help());
+    return argv.length === 0 ? 2 : 0;
+  }
+  const found = find(argv);
+  if (!found) {
+    process.stderr.write(`mssgw: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${help()}`);
+    return 2;
+  }
+  let inv;
+  try {
+    inv = invoke(found.command, found.rest);
+    return (await found.command.run(inv)) ?? 0;
+  } catch (err) {
+    if (err instanceof ValidationError || err instanceof ConfigError) {
+      process.stderr.write(`mssgw ${found.command.name}: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`mssgw ${found.command.name}: ${(err as Error).stack ?? err}\n`);
+    return 1;
+  } finally {
+    await inv?.close();
+  }
+}

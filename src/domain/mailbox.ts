@@ -1,0 +1,31 @@
+/** The kinds and states of mailboxes, as the rules speak of them. */
+
+export const PRO_KINDS = ['PER', 'ORG', 'APP'] as const;
+export type ProKind = (typeof PRO_KINDS)[number];
+export type MailboxKind = 'CITIZEN' | ProKind;
+
+/** open: receives mail; opposed: the citizen refused the service; closed: no new mail, data kept. */
+export type MailboxState = 'open' | 'opposed' | 'closed';
+
+export interface Mailbox {
+  id: number;
+  address: string;
+  kind: MailboxKind;
+  pharmacy: boolean;
+  displayName: string | null;
+  rpps: string | null;
+  /** a citizen's matricule INS */
+  ins: string | null;
+  state: MailboxState;
+  personalEmail: string | null;
+  hasPassword: boolean;
+  createdAt: Date;
+}
+
+export function isProKind(text: string): text is ProKind {
+  return (PRO_KINDS as readonly string[]).includes(text);
+}
+
+export function canReceive(mailbox: Pick<Mailbox, 'state'>): boolean {
+  return mailbox.state === 'open';
+}

@@ -1,0 +1,40 @@
+/**
+ * Versioned schema migrations, applied in order at start-up, each in its own transaction.
+ * A migration, once released, is never edited: add a new one.
+ */
+import type { Db } from './database.js';
+import { schemaV1 } from './schema/v1-provisioning.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [schemaV1];
+
+export function migrate(db: Db, migrations: Migration[] = MIGRATIONS): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  const applied = new Set(
+    db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[],
+  );
+  const known = Math.max(0, ...migrations.map((m) => m.version));
+  const newest = Math.max(0, ...applied);
+  if (newest > known) {
+    throw new Error(`the database is at schema version ${newest}, newer than this program knows (${known}): upgrade the program`);
+  }
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  let count = 0;
+  for (const migration of migrations) {
+    if (applied.has(migration.version)) continue;
+    // IMMEDIATE: two processes starting at once must not both apply the same migration.
+    db.transaction(() => {
+      const again = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(migration.version);
+      if (again) return;
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, Date.now());
+      count++;
+    }).immediate();
+  }
+  return count;
+}

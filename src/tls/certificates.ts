@@ -1,0 +1,173 @@
+/**
+ * Development certificates (node-forge): a CA standing in for IGC-Santé, the gateway's server
+ * certificate, and certificates it signs for professionals (client) or other operators (server).
+ * Private keys are written with mode 0600; nothing here is meant for production keys.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import path from 'node:path';
+import forge from 'node-forge';
+
+export const CA_CERT = 'ca.crt';
+export const CA_KEY = 'ca.key';
+export const SERVER_CERT = 'server.crt';
+export const SERVER_KEY = 'server.key';
+
+export interface CertificateFiles {
+  cert: string;
+  key: string;
+}
+
+interface Issued {
+  certPem: string;
+  keyPem: string;
+}
+
+function serialNumber(): string {
+  // Positive, 16 bytes: the top bit cleared so DER does not read it as negative.
+  const bytes = randomBytes(16);
+  bytes[0] = bytes[0]! & 0x7f;
+  return bytes.toString('hex');
+}
+
+function validity(cert: forge.pki.Certificate, years: number): void {
+  cert.validity.notBefore = new Date(Date.now() - 60_000);
+  cert.validity.notAfter = new Date(Date.now() + years * 365 * 24 * 3600 * 1000);
+}
+
+function newKeys(): forge.pki.rsa.KeyPair {
+  // forge hands this to Node's native generateKeyPairSync when it can: well under a second.
+  return forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 });
+}
+
+function createCa(commonName: string): Issued {
+  const keys = newKeys();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = keys.publicKey;
+  cert.serialNumber = serialNumber();
+  validity(cert, 10);
+  const subject = [
+    { name: 'commonName', value: commonName },
+    { name: 'organizationName', value: 'mss-gateway development' },
+    { name: 'countryName', value: 'FR' },
+  ];
+  cert.setSubject(subject);
+  cert.setIssuer(subject);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
+  cert.sign(keys.privateKey, forge.md.sha256.create());
+  return { certPem: forge.pki.certificateToPem(cert), keyPem: forge.pki.privateKeyToPem(keys.privateKey) };
+}
+
+export interface IssueOptions {
+  commonName: string;
+  /** client: a professional's or an operator's client certificate; server: a TLS server */
+  usage: 'client' | 'server' | 'both';
+  altNames?: string[];
+  years?: number;
+}
+
+function issue(ca: Issued, options: IssueOptions): Issued {
+  const caCert = forge.pki.certificateFromPem(ca.certPem);
+  const caKey = forge.pki.privateKeyFromPem(ca.keyPem);
+  const keys = newKeys();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = keys.publicKey;
+  cert.serialNumber = serialNumber();
+  validity(cert, options.years ?? 2);
+  cert.setSubject([
+    { name: 'commonName', value: options.commonName },
+    { name: 'organizationName', value: 'mss-gateway development' },
+    { name: 'countryName', value: 'FR' },
+  ]);
+  cert.setIssuer(caCert.subject.attributes);
+  const names = [...new Set([options.commonName, ...(options.altNames ?? [])])];
+  const extensions: object[] = [
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    {
+      name: 'extKeyUsage',
+      serverAuth: options.usage !== 'client',
+      clientAuth: options.usage !== 'server',
+    },
+    {
+      name: 'subjectAltName',
+      altNames: names.map((name) =>
+        isIP(name) ? { type: 7, ip: name } : name.includes('@') ? { type: 1, value: name } : { type: 2, value: name },
+      ),
+    },
+    { name: 'subjectKeyIdentifier' },
+  ];
+  cert.setExtensions(extensions);
+  cert.sign(caKey, forge.md.sha256.create());
+  return { certPem: forge.pki.certificateToPem(cert), keyPem: forge.pki.privateKeyToPem(keys.privateKey) };
+}
+
+function writePair(dir: string, base: string, pair: Issued): CertificateFiles {
+  mkdirSync(dir, { recursive: true });
+  const cert = path.join(dir, `${base}.crt`);
+  const key = path.join(dir, `${base}.key`);
+  writeFileSync(key, pair.keyPem, { mode: 0o600 });
+  chmodSync(key, 0o600); // the mode above is ignored when the file already existed
+  writeFileSync(cert, pair.certPem, { mode: 0o644 });
+  return { cert, key };
+}
+
+function readCa(certDir: string): Issued {
+  const certFile = path.join(certDir, CA_CERT);
+  const keyFile = path.join(certDir, CA_KEY);
+  if (!existsSync(certFile) || !existsSync(keyFile)) {
+    throw new Error(`no development CA in ${certDir}: run 'mssgw certs init' first`);
+  }
+  return { certPem: readFileSync(certFile, 'utf8'), keyPem: readFileSync(keyFile, 'utf8') };
+}
+
+export interface InitResult {
+  created: boolean;
+  ca: string;
+  server: CertificateFiles;
+}
+
+/**
+ * Creates the development CA and the server certificate unless both exist. The server
+ * certificate also serves as the gateway's client certificate towards other operators.
+ */
+export function initCertificates(certDir: string, hostname: string, host: string): InitResult {
+  const server = { cert: path.join(certDir, SERVER_CERT), key: path.join(certDir, SERVER_KEY) };
+  const caFile = path.join(certDir, CA_CERT);
+  if (existsSync(caFile) && existsSync(server.cert) && existsSync(server.key)) {
+    return { created: false, ca: caFile, server };
+  }
+  mkdirSync(certDir, { recursive: true, mode: 0o700 });
+  const ca = existsSync(caFile) ? readCa(certDir) : createCa('mss-gateway development CA');
+  if (!existsSync(caFile)) writePair(certDir, 'ca', ca);
+  const altNames = ['localhost', '127.0.0.1', '::1', hostname, ...(host === '0.0.0.0' || host === '::' ? [] : [host])];
+  writePair(certDir, 'server', issue(ca, { commonName: hostname, usage: 'both', altNames }));
+  return { created: true, ca: caFile, server };
+}
+
+/** Signs a certificate for NAME with the development CA, into outDir (default: the cert folder). */
+export function issueCertificate(certDir: string, name: string, client: boolean, outDir = certDir): CertificateFiles {
+  const ca = readCa(certDir);
+  const base = name.replace(/[^a-zA-Z0-9._@-]/g, '_');
+  const pair = issue(ca, { commonName: name, usage: client ? 'client' : 'both', altNames: client ? [] : [name] });
+  return writePair(outDir, base, pair);
+}
+
+export interface TlsMaterial {
+  key: Buffer;
+  cert: Buffer;
+  ca: Buffer;
+}
+
+export function readTlsMaterial(certDir: string): TlsMaterial {
+  return {
+    key: readFileSync(path.join(certDir, SERVER_KEY)),
+    cert: readFileSync(path.join(certDir, SERVER_CERT)),
+    ca: readFileSync(path.join(certDir, CA_CERT)),
+  };
+}

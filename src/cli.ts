@@ -14,8 +14,7 @@ import { serveCommand } from './cli/serve.js';
 const COMMANDS: Command[] = [serveCommand, ...mailboxCommands, ...domainCommands, ...directoryCommands, ...certCommands];
 
 function help(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
-  const lines = COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`);
+  const lines = COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`);
   return `usage: mssgw <command> [options]   (every command takes --data DIR and --config FILE)\n\n${lines.join('\n')}\n`;
 }
 

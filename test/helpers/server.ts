@@ -1,0 +1,73 @@
+/** Starts the real server (`mssgw serve`) in its own process on free loopback ports. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { MSSGW, type Sandbox } from './cli.js';
+
+export interface Ports {
+  smtp: number;
+  submission: number;
+  imap: number;
+  imaps: number;
+  http: number;
+}
+
+export interface RunningServer {
+  process: ChildProcess;
+  ports: Ports;
+  /** everything the server wrote on stderr (its JSON logs) */
+  logs(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+const ALL_PORTS_FREE = {
+  MSS_SMTP_PORT: '0',
+  MSS_SUBMISSION_PORT: '0',
+  MSS_IMAP_PORT: '0',
+  MSS_IMAPS_PORT: '0',
+  MSS_HTTP_PORT: '0',
+};
+
+export async function startServer(box: Sandbox, config: Record<string, unknown> = {}): Promise<RunningServer> {
+  const configFile = path.join(box.dir, `config-${Date.now()}.json`);
+  writeFileSync(configFile, JSON.stringify(config));
+  const child = spawn(process.execPath, [MSSGW, 'serve', '--config', configFile], {
+    cwd: box.dir,
+    env: { ...box.env, ...ALL_PORTS_FREE },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let logs = '';
+  child.stderr!.on('data', (d: Buffer) => (logs += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const ports = await new Promise<Ports>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server not ready after 30 s:\n${logs}`)), 30_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const event = JSON.parse(line) as { event?: string; ports?: Ports };
+        if (event.event === 'ready' && event.ports) {
+          clearTimeout(timer);
+          resolve(event.ports);
+        }
+      } catch {
+        // not the ready line
+      }
+    });
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before ready:\n${logs}`));
+    });
+  });
+
+  return {
+    process: child,
+    ports,
+    logs: () => logs,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      return exited;
+    },
+  };
+}

@@ -79,6 +79,8 @@ const schema = z.strictObject({
       firstRetrySeconds: positiveInt.default(60),
       maxRetrySeconds: positiveInt.default(3600),
       peerPort: port.default(2525),
+      /** fixed routes "domain": "host:port", used before any MX lookup (tests, private links) */
+      routes: z.record(domainName, z.string().regex(/^[a-z0-9.-]+(:\d{1,5})?$/i, 'must be host or host:port')).default({}),
     })
     .prefault({}),
   notify: z

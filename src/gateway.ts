@@ -1,14 +1,20 @@
 /**
- * Assembles the running service from its parts: storage, certificates, and one listener per
- * door. Every door is started here and stopped here, in reverse order.
+ * Assembles the running service from its parts: storage, certificates, the pipeline, and one
+ * listener per door. Every door is started here and stopped here, in reverse order.
  */
 import type { AddressInfo, Server } from 'node:net';
+import type { SMTPServer } from 'smtp-server';
+import { createLogin } from './auth/login.js';
+import { createThrottle } from './auth/throttle.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { createPipeline, type Pipeline } from './pipeline/pipeline.js';
+import { createSmtpDoor } from './smtp/door.js';
+import { fsBlobStore, type BlobStore } from './store/fs/blobs.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
-import { initCertificates } from './tls/certificates.js';
+import { initCertificates, readTlsMaterial } from './tls/certificates.js';
 import { createHttpServer } from './web/http.js';
 
 export type DoorName = 'smtp' | 'submission' | 'imap' | 'imaps' | 'http';
@@ -16,6 +22,8 @@ export type DoorName = 'smtp' | 'submission' | 'imap' | 'imaps' | 'http';
 export interface Gateway {
   config: Config;
   store: Store;
+  blobs: BlobStore;
+  pipeline: Pipeline;
   log: Logger;
   metrics: Metrics;
   ports: Partial<Record<DoorName, number>>;
@@ -24,12 +32,12 @@ export interface Gateway {
 
 interface Listener {
   name: DoorName;
-  server: Server;
-  /** ends the door's sessions cleanly; the server has stopped accepting when this is called */
-  drain?: () => Promise<void>;
+  listen(port: number, host: string): Promise<number>;
+  /** stops accepting, ends the sessions in progress cleanly, resolves when all are gone */
+  close(): Promise<void>;
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
+function listenOn(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -39,8 +47,25 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
+function httpListener(server: Server): Listener {
+  return {
+    name: 'http',
+    listen: (port, host) => listenOn(server, port, host),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        (server as Server & { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      }),
+  };
+}
+
+function smtpListener(name: DoorName, smtp: SMTPServer): Listener {
+  return {
+    name,
+    listen: (port, host) => listenOn(smtp.server, port, host),
+    // smtp-server answers "421 Server shutting down" to open sessions and waits closeTimeout.
+    close: () => new Promise((resolve) => smtp.close(() => resolve())),
+  };
 }
 
 /** Seeds the domains named in the configuration; the CLI can add more at any time. */
@@ -52,18 +77,42 @@ async function seedDomains(store: Store, config: Config): Promise<void> {
 export async function startGateway(config: Config, log: Logger = createLogger(config.log.level)): Promise<Gateway> {
   const certs = initCertificates(config.tls.certDir, config.hostname, config.host);
   if (certs.created) log.info({ certDir: config.tls.certDir }, 'development CA and server certificate created');
+  const tls = readTlsMaterial(config.tls.certDir);
   const store = openStore(config.dataDir);
   await seedDomains(store, config);
+  const blobs = fsBlobStore(config.dataDir);
   const metrics = createMetrics();
+  const login = createLogin(store, createThrottle(config.auth.maxFailures, config.auth.failureWindowSeconds * 1000));
 
-  const listeners: Listener[] = [{ name: 'http', server: createHttpServer({ metrics }) }];
+  const pipeline = createPipeline({
+    store,
+    blobs,
+    config,
+    log,
+    events: {
+      committed() {
+        // The relay and notification workers are woken here once they exist.
+      },
+    },
+  });
+
+  const smtpDoor = (kind: 'mx' | 'submission') =>
+    createSmtpDoor({ kind, config, pipeline, login, trust: store.trust, tls, log, metrics });
+  const listeners: Listener[] = [
+    smtpListener('smtp', smtpDoor('mx')),
+    smtpListener('submission', smtpDoor('submission')),
+    httpListener(createHttpServer({ metrics })),
+  ];
+
   const ports: Gateway['ports'] = {};
+  const started: Listener[] = [];
   try {
     for (const listener of listeners) {
-      ports[listener.name] = await listen(listener.server, config.ports[listener.name], config.host);
+      ports[listener.name] = await listener.listen(config.ports[listener.name], config.host);
+      started.push(listener);
     }
   } catch (err) {
-    await Promise.all(listeners.map((l) => (l.server.listening ? closeServer(l.server) : undefined)));
+    await Promise.all(started.map((l) => l.close()));
     await store.close();
     throw err;
   }
@@ -73,15 +122,14 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   return {
     config,
     store,
+    blobs,
+    pipeline,
     log,
     metrics,
     ports,
     stop() {
       stopping ??= (async () => {
-        const closed = listeners.map((l) => closeServer(l.server));
-        await Promise.all(listeners.map((l) => l.drain?.()));
-        for (const l of listeners) (l.server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
-        await Promise.all(closed);
+        await Promise.all([...started].reverse().map((l) => l.close()));
         await store.close();
         log.info('stopped');
       })();

@@ -3,6 +3,7 @@
  * a network round-trip (PostgreSQL) can implement the same interfaces; the SQLite engine answers
  * synchronously underneath. Each method is one atomic operation.
  */
+import type { Closing } from '../domain/conversations.js';
 import type { Mailbox, MailboxKind, MailboxState, ProKind } from '../domain/mailbox.js';
 
 export class StoreConflict extends Error {
@@ -96,11 +97,162 @@ export interface AuditLog {
   recent(limit?: number): Promise<AuditRecord[]>;
 }
 
+/** Every mailbox has these folders from its creation; IMAP serves them with these names. */
+export const STANDARD_FOLDERS = [
+  { name: 'INBOX', specialUse: null },
+  { name: 'Sent', specialUse: '\\Sent' },
+  { name: 'Drafts', specialUse: '\\Drafts' },
+  { name: 'Trash', specialUse: '\\Trash' },
+] as const;
+export type StandardFolder = (typeof STANDARD_FOLDERS)[number]['name'];
+
+export interface Folder {
+  id: number;
+  mailbox: string;
+  name: string;
+  specialUse: string | null;
+  uidValidity: number;
+  uidNext: number;
+  highestModseq: number;
+  messages: number;
+  unseen: number;
+}
+
+export interface StoredMessage {
+  id: number;
+  folderId: number;
+  uid: number;
+  modseq: number;
+  blobId: string;
+  size: number;
+  internalDate: Date;
+  flags: string[];
+  messageId: string | null;
+  subject: string | null;
+  from: string | null;
+  date: Date | null;
+  hasAttachments: boolean;
+  conversationId: number | null;
+}
+
+/** A conversation this delivery opens, continues or closes, with one citizen. */
+export interface ConversationChange {
+  citizen: string;
+  professional: string;
+  /** an existing conversation the message answers; a new one is opened otherwise */
+  existingId?: number;
+  close?: Closing;
+}
+
+export interface DeliveryTarget {
+  mailbox: string;
+  folder: StandardFolder;
+  flags?: string[];
+  /** index into Delivery.conversations: the conversation this copy belongs to */
+  conversation?: number;
+}
+
+/** Everything one accepted message changes, committed at once (or not at all). */
+export interface Delivery {
+  blob: { id: string; size: number };
+  envelopeSender: string;
+  messageId: string;
+  subject: string | null;
+  from: string | null;
+  date: Date | null;
+  hasAttachments: boolean;
+  targets: DeliveryTarget[];
+  /** recipients at other operators, queued for the relay */
+  relay: string[];
+  envelopeId?: string | null;
+  conversations: ConversationChange[];
+  /** the ledger of the reply-only rule: these professionals have written to these citizens */
+  contacts: Array<{ professional: string; citizen: string }>;
+  /** generic notifications to citizens' personal addresses */
+  notify: Array<{ mailbox: string; email: string }>;
+  audit: AuditEntry[];
+  /** retention: when the copies in each kind of mailbox expire */
+  expiresAt: { professional: Date; citizen: Date };
+  /** when the relay gives up on the remote recipients (then a DSN goes to the sender) */
+  relayExpiresAt: Date;
+}
+
+export interface Delivered {
+  copies: Array<{ mailbox: string; folder: string; uid: number; id: number }>;
+  conversationIds: number[];
+}
+
+export interface ConversationRecord {
+  id: number;
+  professional: string;
+  citizen: string;
+  state: 'open' | 'closed';
+  createdAt: Date;
+}
+
+export interface MessageStore {
+  /** commits a delivery atomically; the blob must already be durable on disk */
+  deliver(delivery: Delivery): Promise<Delivered>;
+  folders(mailbox: string): Promise<Folder[]>;
+  list(mailbox: string, folder: string): Promise<StoredMessage[]>;
+  byId(mailbox: string, id: number): Promise<StoredMessage | undefined>;
+}
+
+export interface ConversationStore {
+  /** the conversation with this citizen that one of these message ids belongs to, nearest first */
+  answered(messageIds: string[], citizen: string): Promise<ConversationRecord | undefined>;
+  byId(id: number): Promise<ConversationRecord | undefined>;
+  hasWritten(professional: string, citizen: string): Promise<boolean>;
+  close(id: number): Promise<boolean>;
+}
+
+export interface QueuedRelay {
+  id: number;
+  blobId: string;
+  sender: string;
+  recipient: string;
+  domain: string;
+  envelopeId: string | null;
+  attempts: number;
+  createdAt: Date;
+  expiresAt: Date;
+  lastError: string | null;
+}
+
+export interface RelayQueue {
+  /** pending deliveries due now, oldest first */
+  due(now: Date, limit: number): Promise<QueuedRelay[]>;
+  delivered(id: number): Promise<void>;
+  retryLater(id: number, at: Date, error: string): Promise<void>;
+  failed(id: number, error: string): Promise<void>;
+  /** the earliest time something will be due, to sleep until then */
+  nextDue(): Promise<Date | undefined>;
+}
+
+export interface QueuedNotification {
+  id: number;
+  mailbox: string;
+  email: string;
+  attempts: number;
+}
+
+export interface NotificationQueue {
+  due(now: Date, limit: number): Promise<QueuedNotification[]>;
+  sent(id: number): Promise<void>;
+  retryLater(id: number, at: Date, error: string): Promise<void>;
+  failed(id: number, error: string): Promise<void>;
+  nextDue(): Promise<Date | undefined>;
+}
+
 export interface Store {
   domains: DomainStore;
   trust: TrustStore;
   mailboxes: MailboxStore;
   directory: DirectoryStore;
   audit: AuditLog;
+  messages: MessageStore;
+  conversations: ConversationStore;
+  relay: RelayQueue;
+  notifications: NotificationQueue;
   close(): Promise<void>;
 }

@@ -3,7 +3,10 @@ import { sqliteAudit } from './audit.js';
 import { openDatabase } from './database.js';
 import { sqliteDirectory } from './directory.js';
 import { sqliteDomains, sqliteTrust } from './domains.js';
+import { sqliteConversations } from './conversations.js';
 import { sqliteMailboxes } from './mailboxes.js';
+import { sqliteMessages } from './messages.js';
+import { sqliteNotificationQueue, sqliteRelayQueue } from './queues.js';
 
 export function openSqliteStore(dataDir: string): Store {
   const db = openDatabase(dataDir);
@@ -13,6 +16,10 @@ export function openSqliteStore(dataDir: string): Store {
     mailboxes: sqliteMailboxes(db),
     directory: sqliteDirectory(db),
     audit: sqliteAudit(db),
+    messages: sqliteMessages(db),
+    conversations: sqliteConversations(db),
+    relay: sqliteRelayQueue(db),
+    notifications: sqliteNotificationQueue(db),
     async close() {
       db.close();
     },

@@ -1,6 +1,7 @@
 import type { Mailbox, MailboxKind, MailboxState } from '../../domain/mailbox.js';
 import { StoreConflict, type MailboxStore } from '../types.js';
 import { now, type Db } from './database.js';
+import { createStandardFolders } from './messages.js';
 
 interface MailboxRow {
   id: number;
@@ -46,11 +47,16 @@ export function sqliteMailboxes(db: Db): MailboxStore {
   const setHash = db.prepare('UPDATE mailboxes SET password_hash = ? WHERE address = ?');
   const setState = db.prepare('UPDATE mailboxes SET state = ?, state_at = ? WHERE address = ?');
   const list = db.prepare(`SELECT ${COLUMNS} FROM mailboxes ORDER BY kind = 'CITIZEN', address`);
+  const create = db.transaction((values: Record<string, unknown>) => {
+    const result = insert.run(values);
+    createStandardFolders(db, result.lastInsertRowid);
+    return result;
+  });
 
   return {
     async create(mailbox) {
       try {
-        const result = insert.run({
+        const result = create({
           address: mailbox.address,
           kind: mailbox.kind,
           pharmacy: mailbox.pharmacy ? 1 : 0,

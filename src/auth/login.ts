@@ -1,0 +1,67 @@
+/**
+ * Password and certificate logins for every door (SMTP submission, later IMAP and the
+ * webmail), with the failure throttle in front.
+ */
+import { parseAddress } from '../domain/address.js';
+import type { Mailbox } from '../domain/mailbox.js';
+import type { Store } from '../store/types.js';
+import { verifyPassword } from './passwords.js';
+import type { Throttle } from './throttle.js';
+
+export type LoginResult =
+  | { ok: true; mailbox: Mailbox }
+  | { ok: false; reason: 'invalid' | 'blocked' | 'not-allowed' };
+
+export interface LoginOptions {
+  /** citizens log in to the webmail only (design: no SMTP/IMAP for citizen mailboxes) */
+  allowCitizens: boolean;
+}
+
+// Compared against when the address is unknown, so that an unknown address costs as much
+// time as a wrong password and does not reveal which addresses exist.
+const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+export function createLogin(store: Store, throttle: Throttle) {
+  async function mailboxFor(text: string): Promise<Mailbox | undefined> {
+    const parsed = parseAddress(text);
+    return parsed.ok ? store.mailboxes.byAddress(parsed.value.address) : undefined;
+  }
+
+  function allowed(mailbox: Mailbox, options: LoginOptions): boolean {
+    return mailbox.state === 'open' && (options.allowCitizens || mailbox.kind !== 'CITIZEN');
+  }
+
+  return {
+    throttle,
+    async withPassword(address: string, password: string, ip: string, options: LoginOptions): Promise<LoginResult> {
+      if (throttle.blocked(address, ip)) return { ok: false, reason: 'blocked' };
+      const mailbox = await mailboxFor(address);
+      const hash = mailbox ? await store.mailboxes.passwordHash(mailbox.address) : undefined;
+      const valid = await verifyPassword(password, hash ?? DUMMY_HASH);
+      if (!mailbox || !hash || !valid) {
+        throttle.failed(address, ip);
+        return { ok: false, reason: 'invalid' };
+      }
+      if (!allowed(mailbox, options)) {
+        throttle.failed(address, ip);
+        return { ok: false, reason: 'not-allowed' };
+      }
+      throttle.succeeded(address, ip);
+      return { ok: true, mailbox };
+    },
+    /** a client certificate already verified against the trusted CA names the mailbox */
+    async withCertificate(names: string[], requested: string, ip: string, options: LoginOptions): Promise<LoginResult> {
+      if (throttle.blocked(requested || names[0] || '', ip)) return { ok: false, reason: 'blocked' };
+      const wanted = requested ? requested.toLowerCase() : names[0];
+      const mailbox = wanted && names.includes(wanted) ? await mailboxFor(wanted) : undefined;
+      if (!mailbox) {
+        throttle.failed(wanted ?? '', ip);
+        return { ok: false, reason: 'invalid' };
+      }
+      if (!allowed(mailbox, options)) return { ok: false, reason: 'not-allowed' };
+      return { ok: true, mailbox };
+    },
+  };
+}
+
+export type Login = ReturnType<typeof createLogin>;

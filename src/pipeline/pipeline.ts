@@ -1,0 +1,74 @@
+/**
+ * The one path every message takes, whichever door it came through (SMTP MX, SMTP submission,
+ * the webmail). A door opens a transaction for a sender, adds recipients, then hands over the
+ * body; it turns each refusal into its own kind of answer but decides nothing itself.
+ */
+import type { Config } from '../config.js';
+import { decideSender, type SenderFacts } from '../domain/policy.js';
+import { refusal, type Refusal } from '../domain/refusals.js';
+import type { Logger } from '../log.js';
+import type { BlobStore } from '../store/fs/blobs.js';
+import type { Store } from '../store/types.js';
+import { factFinder, type FactFinder } from './facts.js';
+import { MailTransaction } from './transaction.js';
+import type { SenderInput } from './types.js';
+
+export interface PipelineEvents {
+  /** a delivery was committed; the workers that have queued work are woken */
+  committed(counts: { relay: number; notify: number }): void;
+}
+
+export interface PipelineDeps {
+  store: Store;
+  blobs: BlobStore;
+  config: Config;
+  log: Logger;
+  facts: FactFinder;
+  events: PipelineEvents;
+}
+
+export interface Pipeline {
+  /** MAIL FROM: decides the sender; a transaction to add recipients to, or the refusal */
+  open(input: SenderInput): Promise<MailTransaction | Refusal>;
+  facts: FactFinder;
+}
+
+export function createPipeline(options: Omit<PipelineDeps, 'facts'>): Pipeline {
+  const facts = factFinder(options.store, options.config.domains.citizen);
+  const deps: PipelineDeps = { ...options, facts };
+  return {
+    facts,
+    async open(input) {
+      const sender = await senderFacts(deps, input);
+      if ('code' in sender) return audited(deps, input, sender);
+      const verdict = decideSender(sender);
+      if (verdict) return audited(deps, input, verdict);
+      return new MailTransaction(deps, input, sender);
+    },
+  };
+}
+
+async function senderFacts(deps: PipelineDeps, input: SenderInput): Promise<SenderFacts | Refusal> {
+  if (input.address === '') {
+    // A bounce (null reverse-path) from another operator: a professional of its domain speaks.
+    if (input.origin !== 'smtp-mx') return refusal('SPOOFED_SENDER', 'an empty sender is only accepted from another operator');
+    return { origin: input.origin, party: { role: 'professional', address: '', pharmacy: false }, place: { where: 'trusted' } };
+  }
+  const described = await deps.facts.describe(input.address);
+  if (!described.ok) {
+    return input.origin === 'smtp-mx' ? refusal('SENDER_NOT_TRUSTED', described.refusal.detail) : described.refusal;
+  }
+  return { origin: input.origin, party: described.facts.party, place: described.facts.place, authenticatedAs: input.authenticatedAs };
+}
+
+async function audited(deps: PipelineDeps, input: SenderInput, r: Refusal): Promise<Refusal> {
+  await deps.store.audit.record({
+    actor: input.address || '<>',
+    action: 'message.refuse',
+    mailbox: input.authenticatedAs ?? null,
+    outcome: r.code,
+    detail: `${input.origin}: ${r.detail ?? 'sender refused'}`,
+  });
+  deps.log.info({ origin: input.origin, sender: input.address, refusal: r.code }, 'sender refused');
+  return r;
+}

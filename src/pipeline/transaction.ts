@@ -1,0 +1,282 @@
+/**
+ * One mail transaction through the pipeline, whatever the door: the sender is decided when the
+ * transaction opens (MAIL FROM), each recipient when it is added (RCPT TO), and the content when
+ * it is received (DATA). Nothing is delivered to anyone unless everything is accepted, and a
+ * message is acknowledged only once its body is on disk and its delivery committed.
+ */
+import type { Readable } from 'node:stream';
+import { pipeline as pump } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import { writersOf } from '../domain/conversations.js';
+import { isPrescriptionCode } from '../domain/categories.js';
+import { decideAuthor, decideContent, decideRecipient, type Condition, type SenderFacts } from '../domain/policy.js';
+import { refusal, type Refusal } from '../domain/refusals.js';
+import { checkAttachments, type CdaDocument } from '../documents/check.js';
+import type { BlobDraft } from '../store/fs/blobs.js';
+import type { ConversationChange, Delivery, DeliveryTarget } from '../store/types.js';
+import { readContent, type MessageContent } from './content.js';
+import type { AddressFacts } from './facts.js';
+import type { PipelineDeps } from './pipeline.js';
+import { receivedHeader } from './received.js';
+import type { Outcome, SenderInput } from './types.js';
+
+interface AcceptedRecipient {
+  address: string;
+  facts: AddressFacts;
+  conditions: Condition[];
+}
+
+const DAY = 24 * 3600 * 1000;
+
+/** Counts the bytes going through and stops passing them on past the limit (the rest is drained). */
+class SizeGate extends Transform {
+  bytes = 0;
+  constructor(private readonly limit: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    this.bytes += chunk.length;
+    if (this.bytes <= this.limit) this.push(chunk);
+    done();
+  }
+}
+
+export class MailTransaction {
+  readonly recipients: AcceptedRecipient[] = [];
+
+  constructor(
+    private readonly deps: PipelineDeps,
+    readonly input: SenderInput,
+    private readonly sender: SenderFacts,
+  ) {}
+
+  /** RCPT TO: decides one recipient from the envelope; returns the refusal, if any. */
+  async addRecipient(text: string): Promise<Refusal | undefined> {
+    const described = await this.deps.facts.describe(text);
+    if (!described.ok) return this.refused(text, described.refusal);
+    const { facts } = described;
+    const address = facts.party.address;
+    if (this.recipients.some((r) => r.address === address)) return undefined;
+    const sender = this.sender.party;
+
+    // The ledger is read only for a citizen writing to a professional.
+    let written = false;
+    if (sender.role === 'citizen' && facts.party.role === 'professional') {
+      written = await this.deps.store.conversations.hasWritten(address, sender.address);
+    }
+    const decision = decideRecipient(this.sender, facts, () => ({ professionalHasWritten: written }));
+    if (!decision.accepted) return this.refused(address, decision.refusal);
+    this.recipients.push({ address, facts, conditions: decision.conditions });
+    return undefined;
+  }
+
+  /** DATA: streams the message to disk, checks it, and delivers it or says why not. */
+  async receive(data: Readable): Promise<Outcome> {
+    if (this.recipients.length === 0) throw new Error('no recipient accepted');
+    const { blobs, config } = this.deps;
+    const draft = await blobs.create();
+    let kept = false;
+    try {
+      const gate = new SizeGate(config.limits.maxMessageBytes);
+      draft.stream.write(
+        receivedHeader({
+          client: this.input.client,
+          origin: this.input.origin,
+          hostname: config.hostname,
+          id: draft.id,
+          recipients: this.recipients.map((r) => r.address),
+        }),
+      );
+      await pump(data, gate, draft.stream);
+      if (gate.bytes > config.limits.maxMessageBytes) {
+        return this.refuseAll(
+          refusal('TOO_LARGE', `the message has ${gate.bytes} bytes; the limit is ${config.limits.maxMessageBytes}`),
+        );
+      }
+
+      const content = await readContent(draft.path);
+      const problem = await this.checkContent(content);
+      if ('refusal' in problem) return this.refuseAll(problem.refusal);
+
+      const outcome = await this.deliver(draft, content, problem.documents);
+      kept = true;
+      return outcome;
+    } finally {
+      if (!kept) await blobs.discard(draft);
+    }
+  }
+
+  private async checkContent(content: MessageContent): Promise<{ refusal: Refusal } | { documents: Map<string, CdaDocument[]> }> {
+    const { config } = this.deps;
+    if (content.attachmentBytes > config.limits.maxAttachmentBytes) {
+      return {
+        refusal: refusal(
+          'TOO_LARGE',
+          `the attachments total ${content.attachmentBytes} bytes once decoded; the limit is ${config.limits.maxAttachmentBytes}`,
+        ),
+      };
+    }
+    const localFrom = new Set<string>();
+    for (const a of content.from) if (await this.deps.facts.isLocalDomain(a.slice(a.lastIndexOf('@') + 1))) localFrom.add(a);
+    const author = decideAuthor(this.sender, content.from, (a) => localFrom.has(a));
+    if (author) return { refusal: author };
+
+    // Documents are checked once for professionals and once for each citizen recipient, since
+    // a document must concern the citizen it is sent to.
+    const documents = new Map<string, CdaDocument[]>();
+    const audiences = new Map<string, string | undefined>();
+    for (const r of this.recipients) {
+      if (r.facts.party.role === 'citizen') audiences.set(r.address, r.facts.party.ins);
+      else audiences.set('professionals', undefined);
+    }
+    for (const [audience, ins] of audiences) {
+      const result = await checkAttachments(content.attachments, {
+        recipientIns: ins,
+        citizenRecipient: ins !== undefined,
+        headers: content.headers,
+        acceptTestInsOids: config.trust.acceptTestInsOids,
+      });
+      if (result.refusal) {
+        const r = result.refusal;
+        const who = ins ? ` (to ${audience})` : '';
+        return { refusal: refusal(r.code, `${r.message}${who}`) };
+      }
+      documents.set(audience, result.documents);
+    }
+
+    const all = [...documents.values()].flat();
+    const hasPrescription = all.some((d) => isPrescriptionCode(d.typeCode));
+    for (const r of this.recipients) {
+      if (r.conditions.length === 0) continue;
+      const conversation = await this.answeredConversation(content, this.citizenOf(r));
+      const verdict = decideContent(
+        r.conditions,
+        { hasPrescription, conversation: conversation && { closed: conversation.state === 'closed' } },
+        r.address,
+      );
+      if (verdict) return { refusal: verdict };
+    }
+    return { documents };
+  }
+
+  private citizenOf(r: AcceptedRecipient): string {
+    return r.facts.party.role === 'citizen' ? r.address : this.sender.party.address;
+  }
+
+  private answeredConversation(content: MessageContent, citizen: string) {
+    return content.answers.length ? this.deps.store.conversations.answered(content.answers, citizen) : Promise.resolve(undefined);
+  }
+
+  private async deliver(draft: BlobDraft, content: MessageContent, documents: Map<string, CdaDocument[]>): Promise<Outcome> {
+    const { store, blobs, config } = this.deps;
+    const sender = this.sender.party;
+    const messageId = content.messageId ?? `<${draft.id}@${config.hostname}>`;
+    const now = Date.now();
+
+    const targets: DeliveryTarget[] = [];
+    const relay: string[] = [];
+    const conversations: ConversationChange[] = [];
+    const contacts: Delivery['contacts'] = [];
+    const notify: Delivery['notify'] = [];
+
+    // Conversations link a professional and a citizen: each citizen recipient of a
+    // professional, or the one citizen who writes.
+    let citizenConversation: number | undefined;
+    if (sender.role === 'citizen') {
+      const firstPro = this.recipients.find((r) => r.facts.party.role === 'professional');
+      if (firstPro) {
+        const existing = await this.answeredConversation(content, sender.address);
+        citizenConversation = conversations.push({ citizen: sender.address, professional: firstPro.address, existingId: existing?.id }) - 1;
+      }
+    }
+
+    const writers = sender.role === 'professional' ? await this.writers(sender.address, content.replyTo) : [];
+
+    for (const r of this.recipients) {
+      let conversation = citizenConversation;
+      if (r.facts.party.role === 'citizen' && sender.role === 'professional') {
+        const existing = await this.answeredConversation(content, r.address);
+        conversation =
+          conversations.push({ citizen: r.address, professional: sender.address, existingId: existing?.id, close: content.closing }) - 1;
+        for (const professional of writers) contacts.push({ professional, citizen: r.address });
+        const email = r.facts.mailbox?.personalEmail;
+        if (config.notify.enabled && email) notify.push({ mailbox: r.address, email });
+      }
+      if (r.facts.place.where === 'local') targets.push({ mailbox: r.address, folder: 'INBOX', conversation });
+      else relay.push(r.address);
+    }
+    // The webmail keeps a copy of what was sent; mail clients file their own (IMAP APPEND).
+    if (this.input.origin === 'webmail') {
+      targets.push({ mailbox: sender.address, folder: 'Sent', flags: ['\\Seen'], conversation: citizenConversation });
+    }
+
+    const audit = this.recipients.map((r) => ({
+      actor: sender.address,
+      action: r.facts.place.where === 'local' ? 'message.deliver' : 'message.relay',
+      mailbox: r.facts.place.where === 'local' ? r.address : null,
+      target: r.address,
+      outcome: 'accepted',
+      detail: `${this.input.origin} ${messageId}${documentCount(documents, r.address)}`,
+    }));
+
+    const size = await blobs.persist(draft);
+    await store.messages.deliver({
+      blob: { id: draft.id, size },
+      envelopeSender: this.input.address,
+      envelopeId: this.input.envelopeId ?? null,
+      messageId,
+      subject: content.subject,
+      from: content.from[0] ?? null,
+      date: content.date,
+      hasAttachments: content.attachments.length > 0,
+      targets,
+      relay,
+      conversations,
+      contacts,
+      notify,
+      audit,
+      expiresAt: {
+        professional: new Date(now + config.retention.professionalDays * DAY),
+        citizen: new Date(now + config.retention.citizenDays * DAY),
+      },
+      relayExpiresAt: new Date(now + config.relay.expireHours * 3600 * 1000),
+    });
+    this.deps.events.committed({ relay: relay.length, notify: notify.length });
+    return { accepted: true, messageId, queueId: draft.id, recipients: this.recipients.map((r) => r.address) };
+  }
+
+  /** The professionals this message counts as "having written" for: sender and MSSanté Reply-To. */
+  private async writers(sender: string, replyTo: string[]): Promise<string[]> {
+    const professionals = new Set<string>();
+    for (const address of replyTo) {
+      const described = await this.deps.facts.describe(address);
+      if (described.ok && described.facts.party.role === 'professional' && described.facts.place.where !== 'outside') {
+        professionals.add(described.facts.party.address);
+      }
+    }
+    return writersOf(sender, replyTo, (a) => professionals.has(a));
+  }
+
+  private async refused(target: string, r: Refusal): Promise<Refusal> {
+    await this.deps.store.audit.record({
+      actor: this.sender.party.address || '<>',
+      action: 'message.refuse',
+      mailbox: this.input.authenticatedAs ?? null,
+      target,
+      outcome: r.code,
+      detail: r.detail ?? null,
+    });
+    this.deps.log.info({ origin: this.input.origin, sender: this.sender.party.address, recipient: target, refusal: r.code }, 'recipient refused');
+    return r;
+  }
+
+  private async refuseAll(r: Refusal): Promise<Outcome> {
+    for (const recipient of this.recipients) await this.refused(recipient.address, r);
+    return { accepted: false, refusal: r };
+  }
+}
+
+function documentCount(documents: Map<string, CdaDocument[]>, recipient: string): string {
+  const n = (documents.get(recipient) ?? documents.get('professionals') ?? []).length;
+  return n ? ` with ${n} document(s)` : '';
+}

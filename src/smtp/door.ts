@@ -1,0 +1,186 @@
+/**
+ * The two SMTP doors, built on smtp-server: the MX for the other operators of the trust space,
+ * and submission for our own professionals. A door speaks SMTP and knows nothing of the rules:
+ * it hands the envelope and the body to the pipeline and says the pipeline's answer.
+ */
+import type { TLSSocket } from 'node:tls';
+import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+import type { Login } from '../auth/login.js';
+import type { Config } from '../config.js';
+import { certificateTrusted } from '../domain/trust.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
+import type { MailTransaction } from '../pipeline/transaction.js';
+import type { Origin } from '../pipeline/types.js';
+import type { TlsMaterial } from '../tls/certificates.js';
+import type { TrustStore } from '../store/types.js';
+import { peerIdentity, type PeerIdentity } from './certificate.js';
+import { installSmtpExtensions } from './extensions.js';
+import { TEMPORARY_FAILURE, TLS_REQUIRED, refusalReply, smtpError } from './replies.js';
+
+export type SmtpDoorKind = 'mx' | 'submission';
+
+export interface SmtpDoorDeps {
+  kind: SmtpDoorKind;
+  config: Config;
+  pipeline: Pipeline;
+  login: Login;
+  trust: TrustStore;
+  tls: TlsMaterial;
+  log: Logger;
+  metrics: Metrics;
+}
+
+interface SessionState {
+  peer?: PeerIdentity;
+  transaction?: MailTransaction;
+}
+
+const ORIGIN: Record<SmtpDoorKind, Origin> = { mx: 'smtp-mx', submission: 'submission' };
+
+export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
+  installSmtpExtensions();
+  const { kind, config, pipeline, login, log, metrics } = deps;
+  const states = new WeakMap<SMTPServerSession, SessionState>();
+  const state = (session: SMTPServerSession): SessionState => {
+    let s = states.get(session);
+    if (!s) states.set(session, (s = {}));
+    return s;
+  };
+  const door = kind === 'mx' ? 'smtp' : 'submission';
+
+  const options: SMTPServerOptions = {
+    name: config.hostname,
+    banner: 'mss-gateway',
+    size: config.limits.maxMessageBytes,
+    maxRecipients: config.limits.maxRecipients,
+    key: deps.tls.key,
+    cert: deps.tls.cert,
+    ca: deps.tls.ca,
+    minVersion: config.tls.minVersion,
+    ciphers: config.tls.ciphers,
+    honorCipherOrder: true,
+    // Ask for a client certificate; only the MX may insist on one (trust.requireClientCert).
+    requestCert: true,
+    rejectUnauthorized: kind === 'mx' && config.trust.requireClientCert,
+    disableReverseLookup: true,
+    logger: false,
+    socketTimeout: 120_000,
+    closeTimeout: 5_000,
+    maxAllowedUnauthenticatedCommands: 20,
+    ...(kind === 'mx'
+      ? { authOptional: true, disabledCommands: ['AUTH'] }
+      : { authMethods: ['PLAIN', 'LOGIN', 'EXTERNAL'], authOptional: false, allowInsecureAuth: false }),
+
+    onConnect(session, callback) {
+      metrics.connections.inc({ door });
+      callback();
+    },
+
+    onClose(session) {
+      metrics.connections.dec({ door });
+      states.delete(session);
+    },
+
+    onSecure(socket, session, callback) {
+      state(session).peer = peerIdentity(socket as TLSSocket);
+      callback();
+    },
+
+    onAuth(auth, session, callback) {
+      const ip = session.remoteAddress;
+      const done = (result: Awaited<ReturnType<Login['withPassword']>>) => {
+        if (result.ok) return callback(null, { user: result.mailbox.address });
+        if (result.reason === 'blocked') {
+          return callback(smtpError(421, '4.7.0', 'Trop d\'échecs d\'authentification, réessayez plus tard / Too many failed logins, try again later'));
+        }
+        callback(smtpError(535, '5.7.8', 'Identifiants invalides / Authentication credentials invalid'));
+      };
+      const attempt =
+        // EXTERNAL is our extension (extensions.ts): smtp-server's types do not list it.
+        (auth.method as string) === 'EXTERNAL'
+          ? externalLogin(state(session).peer, auth.username ?? '', ip)
+          : login.withPassword(auth.username ?? '', auth.password ?? '', ip, { allowCitizens: false });
+      attempt.then(done, (err: unknown) => {
+        log.error({ err, door }, 'login failed with an error');
+        callback(TEMPORARY_FAILURE());
+      });
+    },
+
+    onMailFrom(address, session, callback) {
+      if (!session.secure) return callback(TLS_REQUIRED());
+      (async () => {
+        if (kind === 'mx' && config.trust.requireClientCert) {
+          const peer = state(session).peer;
+          if (!peer?.authorized || !(await certificateTrusted(peer.names, (d) => deps.trust.isTrusted(d)))) {
+            return callback(
+              smtpError(550, '5.7.1', "Certificat client hors de l'espace de confiance / client certificate not in the trust space"),
+            );
+          }
+        }
+        const opened = await pipeline.open({
+          origin: ORIGIN[kind],
+          address: address.address.toLowerCase(),
+          authenticatedAs: typeof session.user === 'string' ? session.user : undefined,
+          client: clientInfo(session),
+          envelopeId: session.envelope.dsn?.envid ?? null,
+        });
+        if ('code' in opened) return callback(refusalReply(opened));
+        state(session).transaction = opened;
+        callback();
+      })().catch((err: unknown) => {
+        log.error({ err, door }, 'MAIL FROM failed with an error');
+        callback(TEMPORARY_FAILURE());
+      });
+    },
+
+    onRcptTo(address, session, callback) {
+      const transaction = state(session).transaction;
+      if (!transaction) return callback(smtpError(503, '5.5.1', 'Error: need MAIL command'));
+      transaction.addRecipient(address.address).then(
+        (refused) => callback(refused ? refusalReply(refused) : undefined),
+        (err: unknown) => {
+          log.error({ err, door }, 'RCPT TO failed with an error');
+          callback(TEMPORARY_FAILURE());
+        },
+      );
+    },
+
+    onData(stream, session, callback) {
+      const transaction = state(session).transaction;
+      state(session).transaction = undefined;
+      if (!transaction) {
+        stream.resume();
+        return stream.once('end', () => callback(smtpError(503, '5.5.1', 'Error: need MAIL command')));
+      }
+      transaction.receive(stream).then(
+        (outcome) => {
+          metrics.messages.inc({ door, outcome: outcome.accepted ? 'accepted' : 'refused' });
+          if (!outcome.accepted) return callback(refusalReply(outcome.refusal));
+          callback(null, `Message accepté / Message accepted: queued as ${outcome.queueId}`);
+        },
+        (err: unknown) => {
+          // The body may not be fully read: drain it so the session can go on.
+          stream.resume();
+          log.error({ err, door }, 'DATA failed with an error');
+          callback(TEMPORARY_FAILURE());
+        },
+      );
+    },
+  };
+
+  async function externalLogin(peer: PeerIdentity | undefined, requested: string, ip: string) {
+    if (!peer?.authorized) return { ok: false as const, reason: 'invalid' as const };
+    return login.withCertificate(peer.names, requested, ip, { allowCitizens: false });
+  }
+
+  const server = new SMTPServer(options);
+  server.on('error', (err) => log.warn({ err: { message: err.message, code: (err as NodeJS.ErrnoException).code }, door }, 'SMTP connection error'));
+  return server;
+}
+
+function clientInfo(session: SMTPServerSession) {
+  const tls = session.tlsOptions ? `${session.tlsOptions.version ?? ''} ${session.tlsOptions.name}`.trim() : undefined;
+  return { ip: session.remoteAddress, helo: session.hostNameAppearsAs, tls };
+}

@@ -64,6 +64,7 @@ export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
     // Ask for a client certificate; only the MX may insist on one (trust.requireClientCert).
     requestCert: true,
     rejectUnauthorized: kind === 'mx' && config.trust.requireClientCert,
+    hideENHANCEDSTATUSCODES: false, // smtp-server hides them by default; RFC 3463 codes are part of every answer here
     disableReverseLookup: true,
     logger: false,
     socketTimeout: 120_000,

@@ -1,0 +1,114 @@
+/**
+ * A small MSSanté world for end-to-end tests: a local hospital domain with a doctor, a
+ * pharmacy and a colleague; citizens in every state; another operator in the trust list; and
+ * the real server running on free loopback ports. Provisioning goes through the same actions
+ * as the CLI (in-process, for speed); the CLI itself is tested in cli.test.ts.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import nodemailer from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer/index.js';
+import * as admin from '../../src/admin/provisioning.js';
+import { openStore } from '../../src/store/open.js';
+import { initCertificates } from '../../src/tls/certificates.js';
+import { sandbox, type Sandbox } from './cli.js';
+import { startServer, type RunningServer } from './server.js';
+
+export const HOSPITAL = 'hopital.mssante.fr';
+export const OTHER_OPERATOR = 'ch-lyon.mssante.fr';
+export const PASSWORD = 'correct horse battery';
+
+export const DOCTOR = `dr.house@${HOSPITAL}`;
+export const COLLEAGUE = `dr.wilson@${HOSPITAL}`;
+export const PHARMACY = `pharmacie@${HOSPITAL}`;
+export const REMOTE_DOCTOR = `dr.who@${OTHER_OPERATOR}`;
+export const REMOTE_PHARMACY = `officine@${OTHER_OPERATOR}`;
+
+export const INS = {
+  jeanne: '184127645108946',
+  paul: '269054958815780',
+  opposed: '185039710500154',
+  closed: '185229741100105',
+  unknown: '220509912345679',
+};
+export const citizen = (ins: string) => `${ins}@patient.mssante.fr`;
+
+export interface World {
+  box: Sandbox;
+  server: RunningServer;
+  ca: Buffer;
+  db(): Database.Database;
+  submission(user?: string, password?: string): nodemailer.Transporter;
+  mx(options?: { cert?: Buffer; key?: Buffer }): nodemailer.Transporter;
+  stop(): Promise<void>;
+}
+
+export async function provisionWorld(box: Sandbox): Promise<void> {
+  const store = openStore(box.dataDir);
+  const p = { store, citizenDomain: 'patient.mssante.fr', actor: 'test' };
+  await admin.addLocalDomain(p, HOSPITAL);
+  await admin.trustDomain(p, OTHER_OPERATOR);
+  await admin.addPro(p, DOCTOR, { type: 'PER', name: 'Dr House', password: PASSWORD });
+  await admin.addPro(p, COLLEAGUE, { type: 'PER', name: 'Dr Wilson', password: PASSWORD });
+  await admin.addPro(p, PHARMACY, { type: 'ORG', pharmacy: true, name: 'Pharmacie du Centre', password: PASSWORD });
+  await admin.addDirectoryEntry(p, REMOTE_DOCTOR, { type: 'PER', name: 'Dr Who' });
+  await admin.addDirectoryEntry(p, REMOTE_PHARMACY, { type: 'ORG', pharmacy: true, name: 'Officine de Lyon' });
+  await admin.addPatient(p, INS.jeanne, { email: 'jeanne@example.org', password: PASSWORD });
+  await admin.addPatient(p, INS.paul, { password: PASSWORD });
+  await admin.oppose(p, INS.opposed);
+  await admin.addPatient(p, INS.closed, {});
+  await admin.close(p, INS.closed);
+  await store.close();
+}
+
+export async function startWorld(config: Record<string, unknown> = {}, box: Sandbox = sandbox()): Promise<World> {
+  initCertificates(box.certDir, 'localhost', '127.0.0.1');
+  await provisionWorld(box);
+  const server = await startServer(box, config);
+  const ca = readFileSync(path.join(box.certDir, 'ca.crt'));
+  const transports: nodemailer.Transporter[] = [];
+  const keep = (t: nodemailer.Transporter) => (transports.push(t), t);
+  return {
+    box,
+    server,
+    ca,
+    db: () => new Database(path.join(box.dataDir, 'gateway.sqlite'), { readonly: true, fileMustExist: true }),
+    submission: (user = DOCTOR, password = PASSWORD) =>
+      keep(
+        nodemailer.createTransport({
+          host: '127.0.0.1',
+          port: server.ports.submission,
+          secure: false,
+          requireTLS: true,
+          auth: { user, pass: password },
+          tls: { ca, servername: 'localhost' },
+        }),
+      ),
+    mx: (options = {}) =>
+      keep(
+        nodemailer.createTransport({
+          host: '127.0.0.1',
+          port: server.ports.smtp,
+          secure: false,
+          requireTLS: true,
+          tls: { ca, servername: 'localhost', ...options },
+        }),
+      ),
+    async stop() {
+      for (const t of transports) t.close();
+      await server.stop();
+    },
+  };
+}
+
+/** Sends and returns the server's final reply text, or the error reply, without throwing. */
+export async function trySend(transport: nodemailer.Transporter, mail: Mail.Options): Promise<{ ok: boolean; response: string; rejected: string[] }> {
+  try {
+    const info = await transport.sendMail(mail);
+    return { ok: true, response: info.response, rejected: (info.rejected as string[]) ?? [] };
+  } catch (err) {
+    const e = err as { response?: string; message: string; rejected?: string[] };
+    return { ok: false, response: e.response ?? e.message, rejected: e.rejected ?? [] };
+  }
+}

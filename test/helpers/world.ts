@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import nodemailer from 'nodemailer';
-import type Mail from 'nodemailer/lib/mailer/index.js';
+import nodemailer, { type Mail } from 'nodemailer';
+import type { SendMailOptions } from 'nodemailer/lib/mailer/index.js';
 import * as admin from '../../src/admin/provisioning.js';
 import { openStore } from '../../src/store/open.js';
 import { initCertificates } from '../../src/tls/certificates.js';
@@ -39,8 +39,8 @@ export interface World {
   server: RunningServer;
   ca: Buffer;
   db(): Database.Database;
-  submission(user?: string, password?: string): nodemailer.Transporter;
-  mx(options?: { cert?: Buffer; key?: Buffer }): nodemailer.Transporter;
+  submission(user?: string, password?: string): Mail;
+  mx(options?: { cert?: Buffer; key?: Buffer }): Mail;
   stop(): Promise<void>;
 }
 
@@ -67,8 +67,8 @@ export async function startWorld(config: Record<string, unknown> = {}, box: Sand
   await provisionWorld(box);
   const server = await startServer(box, config);
   const ca = readFileSync(path.join(box.certDir, 'ca.crt'));
-  const transports: nodemailer.Transporter[] = [];
-  const keep = (t: nodemailer.Transporter) => (transports.push(t), t);
+  const transports: Mail[] = [];
+  const keep = (t: Mail) => (transports.push(t), t);
   return {
     box,
     server,
@@ -103,10 +103,10 @@ export async function startWorld(config: Record<string, unknown> = {}, box: Sand
 }
 
 /** Sends and returns the server's final reply text, or the error reply, without throwing. */
-export async function trySend(transport: nodemailer.Transporter, mail: Mail.Options): Promise<{ ok: boolean; response: string; rejected: string[] }> {
+export async function trySend(transport: Mail, mail: SendMailOptions): Promise<{ ok: boolean; response: string; rejected: string[] }> {
   try {
     const info = await transport.sendMail(mail);
-    return { ok: true, response: info.response, rejected: (info.rejected as string[]) ?? [] };
+    return { ok: true, response: info.response ?? "", rejected: (info.rejected as string[]) ?? [] };
   } catch (err) {
     const e = err as { response?: string; message: string; rejected?: string[] };
     return { ok: false, response: e.response ?? e.message, rejected: e.rejected ?? [] };

@@ -1,9 +1,9 @@
 /**
- * Reads an accepted-so-far message from its spool file (mailparser) into what the checks need:
- * the headers the rules look at and the decoded attachments. The raw message is never held in
- * memory; only the decoded attachments are, and they are bounded by the SIZE limit.
+ * Reads a message (mailparser) into what the checks need: the headers the rules look at and the
+ * decoded attachments. It reads the body as it streams in, beside the copy going to disk; the
+ * raw message is never held in memory, only the decoded attachments, bounded by SIZE.
  */
-import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { answeredMessageIds, closingOf, normaliseMessageId, type Closing } from '../domain/conversations.js';
 import type { Attachment } from '../documents/check.js';
@@ -33,8 +33,8 @@ function header(parsed: ParsedMail, name: string): string | undefined {
   return typeof value === 'string' ? value : String(value);
 }
 
-export async function readContent(file: string): Promise<MessageContent> {
-  const parsed = await simpleParser(createReadStream(file), {
+export async function readContent(message: Readable): Promise<MessageContent> {
+  const parsed = await simpleParser(message, {
     skipHtmlToText: true,
     skipTextToHtml: true,
     skipTextLinks: true,

@@ -6,7 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import { pipeline as pump } from 'node:stream/promises';
-import { Transform } from 'node:stream';
+import { PassThrough, Transform } from 'node:stream';
 import { writersOf } from '../domain/conversations.js';
 import { isPrescriptionCode } from '../domain/categories.js';
 import { decideAuthor, decideContent, decideRecipient, type Condition, type SenderFacts } from '../domain/policy.js';
@@ -87,14 +87,24 @@ export class MailTransaction {
           recipients: this.recipients.map((r) => r.address),
         }),
       );
-      await pump(data, gate, draft.stream);
+      // The body goes to disk and to the parser at once: no second read of the file.
+      const toParser = new PassThrough({ highWaterMark: 256 * 1024 });
+      const parsing = readContent(toParser);
+      parsing.catch(() => undefined); // awaited below; a refused message may never get there
+      gate.pipe(toParser);
+      try {
+        await pump(data, gate, draft.stream);
+      } catch (err) {
+        toParser.destroy();
+        throw err;
+      }
       if (gate.bytes > config.limits.maxMessageBytes) {
         return this.refuseAll(
           refusal('TOO_LARGE', `the message has ${gate.bytes} bytes; the limit is ${config.limits.maxMessageBytes}`),
         );
       }
 
-      const content = await readContent(draft.path);
+      const content = await parsing;
       const problem = await this.checkContent(content);
       if ('refusal' in problem) return this.refuseAll(problem.refusal);
 

@@ -36,7 +36,7 @@ describe('durability', () => {
     db.close();
     expect(rows.map((r) => r.blob_id).sort()).toEqual([...accepted].sort());
     for (const row of rows) {
-      const file = path.join(world.box.dataDir, 'blobs', row.blob_id.slice(0, 2), row.blob_id);
+      const file = path.join(world.box.dataDir, 'blobs', row.blob_id.slice(0, 6), row.blob_id);
       expect(existsSync(file)).toBe(true);
       const i = row.subject.split(' ')[1];
       expect(readFileSync(file, 'utf8')).toContain(`corps ${i} corps ${i}`);

@@ -1,19 +1,48 @@
 /**
- * Message bodies as files under <data>/blobs/<2 hex>/<id>. A message is streamed into its file
- * as it arrives; once accepted, the file and its folder entry are fsynced before the database
- * row that points at it is committed, so a committed row never points at a lost body. A body
- * whose transaction never committed is an orphan that `sweepOrphans` removes later.
+ * Message bodies as files under <data>/blobs/<hour>/<id>, the id starting with the hour it was
+ * created in (hex). A message is streamed into its file as it arrives; once accepted, the file
+ * and its folder entry are fsynced before the database row that points at it is committed, so
+ * a committed row never points at a lost body. A body whose transaction never committed is an
+ * orphan that `sweepOrphans` removes later.
+ *
+ * Files of the same hour share a folder so that concurrent deliveries share one folder fsync
+ * (see `coalesced`), and old folders empty themselves as retention deletes their messages.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 
 export interface BlobDraft {
   id: string;
   path: string;
-  stream: WriteStream;
+  stream: HandleWriter;
+  handle: FileHandle;
+}
+
+/**
+ * Writes into an open file handle and leaves it open when the stream ends, so that persist()
+ * can fsync the same descriptor (an fs.WriteStream with autoClose off never signals its end
+ * to stream.pipeline).
+ */
+export class HandleWriter extends Writable {
+  bytesWritten = 0;
+  constructor(private readonly handle: FileHandle) {
+    super({ highWaterMark: 256 * 1024 });
+  }
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
+    this.handle.write(chunk).then(({ bytesWritten }) => {
+      this.bytesWritten += bytesWritten;
+      done();
+    }, done);
+  }
+  override _writev(chunks: Array<{ chunk: Buffer }>, done: (err?: Error | null) => void): void {
+    this.handle.writev(chunks.map((c) => c.chunk)).then(({ bytesWritten }) => {
+      this.bytesWritten += bytesWritten;
+      done();
+    }, done);
+  }
 }
 
 export interface BlobStore {
@@ -32,17 +61,18 @@ export interface BlobStore {
 }
 
 const ID = /^[0-9a-f]{32}$/;
+const SHARD = 6;
 
-function closeStream(stream: WriteStream): Promise<void> {
+function endStream(stream: Writable): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (stream.closed) return resolve();
+    if (stream.writableFinished || stream.destroyed) return resolve();
     stream.once('error', reject);
     stream.end(() => resolve());
   });
 }
 
-async function fsyncPath(target: string, flags: string): Promise<void> {
-  const handle = await open(target, flags);
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
   try {
     await handle.sync();
   } finally {
@@ -50,34 +80,77 @@ async function fsyncPath(target: string, flags: string): Promise<void> {
   }
 }
 
+/**
+ * Runs `task(key)` for every caller, but callers that arrive while one runs share the next run:
+ * a folder fsync that started before a file was created may not cover it, one that starts
+ * after does, for all the files created meanwhile.
+ */
+function coalesced(task: (key: string) => Promise<void>): (key: string) => Promise<void> {
+  const waiting = new Map<string, Array<{ resolve: () => void; reject: (e: unknown) => void }>>();
+  const running = new Set<string>();
+  async function drain(key: string): Promise<void> {
+    running.add(key);
+    for (let batch = waiting.get(key); batch?.length; batch = waiting.get(key)) {
+      waiting.set(key, []);
+      try {
+        await task(key);
+        for (const w of batch) w.resolve();
+      } catch (err) {
+        for (const w of batch) w.reject(err);
+      }
+    }
+    running.delete(key);
+    waiting.delete(key);
+  }
+  return (key) =>
+    new Promise((resolve, reject) => {
+      const list = waiting.get(key) ?? [];
+      list.push({ resolve, reject });
+      waiting.set(key, list);
+      if (!running.has(key)) void drain(key);
+    });
+}
+
+/** A new id: the current hour in hex (6 digits), then 26 random hex digits. */
+function newId(): string {
+  const hour = Math.floor(Date.now() / 3_600_000).toString(16).padStart(SHARD, '0');
+  return hour + randomBytes(13).toString('hex');
+}
+
 export function fsBlobStore(dataDir: string): BlobStore {
   const root = path.join(dataDir, 'blobs');
   const shards = new Set<string>();
+  const syncDir = coalesced(fsyncDir);
   const pathOf = (id: string): string => {
     if (!ID.test(id)) throw new Error(`not a blob id: ${id}`);
-    return path.join(root, id.slice(0, 2), id);
+    return path.join(root, id.slice(0, SHARD), id);
   };
 
   return {
     async create() {
-      const id = randomBytes(16).toString('hex');
-      const shard = path.join(root, id.slice(0, 2));
+      const id = newId();
+      const shard = path.join(root, id.slice(0, SHARD));
       if (!shards.has(shard)) {
         await mkdir(shard, { recursive: true, mode: 0o700 });
         shards.add(shard);
       }
       const file = path.join(shard, id);
-      const stream = createWriteStream(file, { flags: 'wx', mode: 0o600 });
-      return { id, path: file, stream };
+      const handle = await open(file, 'wx', 0o600);
+      return { id, path: file, stream: new HandleWriter(handle), handle };
     },
     async persist(draft) {
-      await closeStream(draft.stream);
-      await fsyncPath(draft.path, 'r');
-      await fsyncPath(path.dirname(draft.path), 'r');
+      await endStream(draft.stream);
+      try {
+        await draft.handle.sync();
+      } finally {
+        await draft.handle.close();
+      }
+      await syncDir(path.dirname(draft.path));
       return draft.stream.bytesWritten;
     },
     async discard(draft) {
-      await closeStream(draft.stream).catch(() => undefined);
+      await endStream(draft.stream).catch(() => undefined);
+      await draft.handle.close().catch(() => undefined);
       await unlink(draft.path).catch(() => undefined);
     },
     read: (id) => readFile(pathOf(id)),
@@ -100,6 +173,8 @@ export function fsBlobStore(dataDir: string): BlobStore {
           await unlink(file).catch(() => undefined);
           removed++;
         }
+        // An hour folder that retention has emptied goes too (fails harmlessly if not empty).
+        if (dir < newId().slice(0, SHARD)) await rmdir(path.join(root, dir)).catch(() => undefined);
       }
       return removed;
     },

@@ -1,0 +1,179 @@
+/**
+ * Safe XML reading. Health documents need no DTD: a DOCTYPE can only bring external entities
+ * (XXE: reading local files, reaching internal hosts) or entity expansion bombs (billion laughs),
+ * so any DOCTYPE — hence any ENTITY declaration — is refused outright, before anything uses it.
+ * Size and element depth are bounded so a hostile file costs bounded time and memory.
+ */
+import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { invalid, sanitize } from './problem.js';
+
+export interface XmlElement {
+  /** namespace URI ('' when none) */
+  ns: string;
+  /** local name */
+  name: string;
+  /** unprefixed attributes by name; namespaced ones by their qualified name (e.g. xsi:type) */
+  attributes: ReadonlyMap<string, string>;
+  children: XmlElement[];
+  /** the element's own character data (text and CDATA), not its descendants' */
+  text: string;
+}
+
+export interface XmlLimits {
+  maxXmlBytes: number;
+  maxXmlDepth: number;
+}
+
+/** Feeding the parser in slices lets a hostile file be stopped early without a huge string copy. */
+const SLICE = 64 * 1024;
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * The text of an XML file. CI-SIS documents are UTF-8; ISO-8859-1 is still met in the field and
+ * costs nothing to read. Other encodings (UTF-16 in particular) are refused rather than guessed.
+ */
+export function decodeXml(content: Buffer): string {
+  if (content.subarray(0, 2).equals(Buffer.from([0xff, 0xfe])) || content.subarray(0, 2).equals(Buffer.from([0xfe, 0xff]))) {
+    throw invalid('XML_ENCODING', 'the XML is encoded in UTF-16; only UTF-8 and ISO-8859-1 are accepted');
+  }
+  const head = content.subarray(0, 256).toString('latin1');
+  const declared = /^(?:\ufeff|\u00ef\u00bb\u00bf)?<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head)?.[1];
+  const encoding = (declared ?? 'UTF-8').toUpperCase();
+  if (encoding === 'UTF-8' || encoding === 'UTF8') {
+    try {
+      const body = content.subarray(0, 3).equals(UTF8_BOM) ? content.subarray(3) : content;
+      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body);
+    } catch {
+      throw invalid('XML_ENCODING', 'the XML declares UTF-8 but is not valid UTF-8');
+    }
+  }
+  if (['ISO-8859-1', 'ISO8859-1', 'LATIN1', 'ISO_8859-1'].includes(encoding)) return content.toString('latin1');
+  throw invalid('XML_ENCODING', `the XML encoding "${encoding.slice(0, 40)}" is not accepted; use UTF-8`);
+}
+
+interface OpenElement extends XmlElement {
+  textParts: string[];
+}
+
+function toElement(tag: SaxesTagNS): OpenElement {
+  const attributes = new Map<string, string>();
+  for (const attribute of Object.values(tag.attributes)) {
+    if (attribute.prefix === 'xmlns' || attribute.name === 'xmlns') continue;
+    attributes.set(attribute.uri === '' ? attribute.local : attribute.name, attribute.value);
+  }
+  return { ns: tag.uri, name: tag.local, attributes, children: [], text: '', textParts: [] };
+}
+
+function refuseDoctype(): never {
+  throw invalid('XML_DOCTYPE', 'the XML has a DOCTYPE declaration (DTDs and entity declarations are refused: XXE, entity expansion)');
+}
+
+/** Parses a whole XML file into a tree, within the limits. Throws a DocumentProblem otherwise. */
+export function parseXml(content: Buffer, limits: XmlLimits): XmlElement {
+  if (content.length > limits.maxXmlBytes) {
+    throw invalid('XML_SIZE', `the XML file has ${content.length} bytes, more than the ${limits.maxXmlBytes} allowed`);
+  }
+  const text = decodeXml(content);
+  const parser = new SaxesParser({ xmlns: true, position: true });
+  const stack: OpenElement[] = [];
+  let root: OpenElement | undefined;
+
+  parser.on('doctype', refuseDoctype);
+  parser.on('opentag', (tag) => {
+    if (stack.length >= limits.maxXmlDepth) {
+      throw invalid('XML_DEPTH', `the XML nests elements deeper than the ${limits.maxXmlDepth} levels allowed`);
+    }
+    const element = toElement(tag);
+    const parent = stack.at(-1);
+    if (parent) parent.children.push(element);
+    else root = element;
+    stack.push(element);
+  });
+  parser.on('text', (data) => stack.at(-1)?.textParts.push(data));
+  parser.on('cdata', (data) => stack.at(-1)?.textParts.push(data));
+  parser.on('closetag', () => {
+    const element = stack.pop();
+    if (element) {
+      element.text = element.textParts.join('');
+      element.textParts = [];
+    }
+  });
+  parser.on('error', (error) => {
+    throw invalid('XML_SYNTAX', `the XML is not well-formed: ${sanitize(error.message, 200)}`);
+  });
+
+  for (let offset = 0; offset < text.length; offset += SLICE) parser.write(text.slice(offset, offset + SLICE));
+  parser.close();
+  if (!root) throw invalid('XML_SYNTAX', 'the XML has no root element');
+  return root;
+}
+
+export interface RootName {
+  ns: string;
+  name: string;
+}
+
+/** Thrown to stop the parser once the root is seen; never escapes peekRoot. */
+class RootFound extends Error {
+  constructor(readonly root: RootName) {
+    super('root found');
+  }
+}
+
+/**
+ * The root element's name, reading no further than its start tag; undefined when the content is
+ * not readable XML. Used to tell a bare CDA from any other XML attachment before checking it.
+ * A DOCTYPE is tolerated here (nothing is expanded while peeking); parseXml refuses it later.
+ */
+export function peekRoot(content: Buffer): RootName | undefined {
+  let text: string;
+  try {
+    text = decodeXml(content);
+  } catch {
+    return undefined;
+  }
+  const parser = new SaxesParser({ xmlns: true, position: false });
+  parser.on('opentag', (tag) => {
+    throw new RootFound({ ns: tag.uri, name: tag.local });
+  });
+  parser.on('error', (error) => {
+    throw error;
+  });
+  try {
+    for (let offset = 0; offset < text.length; offset += SLICE) parser.write(text.slice(offset, offset + SLICE));
+    parser.close();
+  } catch (error) {
+    if (error instanceof RootFound) return error.root;
+  }
+  return undefined;
+}
+
+// Navigation helpers: CDA and ebRIM readers only ever look at direct children in one namespace.
+
+export function childrenNamed(element: XmlElement, name: string, ns = element.ns): XmlElement[] {
+  return element.children.filter((child) => child.name === name && child.ns === ns);
+}
+
+export function childNamed(element: XmlElement | undefined, name: string, ns = element?.ns): XmlElement | undefined {
+  return element?.children.find((child) => child.name === name && child.ns === ns);
+}
+
+/** The first element at the end of a path of child names, e.g. path(doc, 'recordTarget', 'patientRole'). */
+export function path(element: XmlElement | undefined, ...names: string[]): XmlElement | undefined {
+  let current = element;
+  for (const name of names) current = childNamed(current, name);
+  return current;
+}
+
+export function attribute(element: XmlElement | undefined, name: string): string | undefined {
+  return element?.attributes.get(name);
+}
+
+/** Every element below (not including) the given one, in document order. */
+export function* descendants(element: XmlElement): Generator<XmlElement> {
+  for (const child of element.children) {
+    yield child;
+    yield* descendants(child);
+  }
+}

@@ -9,9 +9,11 @@ import { invoke, type Command } from './cli/command.js';
 import { directoryCommands } from './cli/directory.js';
 import { domainCommands } from './cli/domains.js';
 import { mailboxCommands } from './cli/mailbox.js';
+import { recordCommands } from './cli/record.js';
+import { conversationCommands } from './cli/conversation.js';
 import { serveCommand } from './cli/serve.js';
 
-const COMMANDS: Command[] = [serveCommand, ...mailboxCommands, ...domainCommands, ...directoryCommands, ...certCommands];
+const COMMANDS: Command[] = [serveCommand, ...mailboxCommands, ...domainCommands, ...directoryCommands, ...certCommands, ...recordCommands, ...conversationCommands];
 
 function help(): string {
   const lines = COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`);

@@ -9,7 +9,10 @@ import { createThrottle } from './auth/throttle.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { startNotifyWorker } from './notify/worker.js';
+import { generatedDelivery } from './pipeline/generated.js';
 import { createPipeline, type Pipeline } from './pipeline/pipeline.js';
+import { startRelayWorker } from './relay/worker.js';
 import { createSmtpDoor } from './smtp/door.js';
 import { fsBlobStore, type BlobStore } from './store/fs/blobs.js';
 import { openStore } from './store/open.js';
@@ -84,14 +87,18 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   const metrics = createMetrics();
   const login = createLogin(store, createThrottle(config.auth.maxFailures, config.auth.failureWindowSeconds * 1000));
 
+  const relay = startRelayWorker({ store, blobs, config, log, tls, deliverLocal: generatedDelivery({ store, blobs, config }) });
+  const notify = startNotifyWorker({ store, config, log });
   const pipeline = createPipeline({
     store,
     blobs,
     config,
     log,
     events: {
-      committed() {
-        // The relay and notification workers are woken here once they exist.
+      // A committed delivery wakes the worker that has something new to send.
+      committed(counts) {
+        if (counts.relay) relay.kick();
+        if (counts.notify) notify.kick();
       },
     },
   });
@@ -112,7 +119,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       started.push(listener);
     }
   } catch (err) {
-    await Promise.all(started.map((l) => l.close()));
+    await Promise.all([...started.map((l) => l.close()), relay.stop(), notify.stop()]);
     await store.close();
     throw err;
   }
@@ -129,7 +136,8 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     ports,
     stop() {
       stopping ??= (async () => {
-        await Promise.all([...started].reverse().map((l) => l.close()));
+        // Doors and workers stop together: SIGTERM gives us 10 s in all.
+        await Promise.all([...[...started].reverse().map((l) => l.close()), relay.stop(), notify.stop()]);
         await store.close();
         log.info('stopped');
       })();

@@ -13,7 +13,8 @@ import { decideAuthor, decideContent, decideRecipient, type Condition, type Send
 import { refusal, type Refusal } from '../domain/refusals.js';
 import { checkAttachments, type CdaDocument } from '../documents/check.js';
 import type { BlobDraft } from '../store/fs/blobs.js';
-import type { ConversationChange, Delivery, DeliveryTarget } from '../store/types.js';
+import type { ConversationChange, Delivery, DeliveryTarget, Filing } from '../store/types.js';
+import { categoryOf } from '../domain/categories.js';
 import { readContent, type MessageContent } from './content.js';
 import type { AddressFacts } from './facts.js';
 import type { PipelineDeps } from './pipeline.js';
@@ -229,6 +230,7 @@ export class MailTransaction {
       detail: `${this.input.origin} ${messageId}${documentCount(documents, r.address)}`,
     }));
 
+    const filings = await this.filings(documents);
     const size = await blobs.persist(draft);
     await store.messages.deliver({
       blob: { id: draft.id, size },
@@ -250,9 +252,53 @@ export class MailTransaction {
         citizen: new Date(now + config.retention.citizenDays * DAY),
       },
       relayExpiresAt: new Date(now + config.relay.expireHours * 3600 * 1000),
+      filings,
     });
     this.deps.events.committed({ relay: relay.length, notify: notify.length });
     return { accepted: true, messageId, queueId: draft.id, recipients: this.recipients.map((r) => r.address) };
+  }
+
+  /**
+   * The documents each local citizen recipient gets in their record, their CDA and PDF written
+   * as durable files first. A document already in the record is not written again.
+   */
+  private async filings(documents: Map<string, CdaDocument[]>): Promise<Filing[]> {
+    const filings: Filing[] = [];
+    for (const r of this.recipients) {
+      if (r.facts.party.role !== 'citizen' || r.facts.place.where !== 'local') continue;
+      for (const doc of documents.get(r.address) ?? []) {
+        if (await this.deps.store.record.has(r.address, doc.idKey)) continue;
+        filings.push({
+          citizen: r.address,
+          documentId: doc.idKey,
+          setId: doc.setIdKey,
+          version: doc.version,
+          typeCode: doc.typeCode,
+          category: categoryOf(doc.typeCode),
+          title: doc.title,
+          authorName: doc.author.name ?? null,
+          authorId: doc.author.id ?? null,
+          effectiveAt: doc.effectiveDate ?? null,
+          effectiveTime: doc.effectiveTime,
+          sender: this.sender.party.address,
+          confidentiality: doc.xdmConfidentiality,
+          cda: await this.storeFile(doc.xml),
+          pdf: doc.pdf ? await this.storeFile(doc.pdf) : null,
+        });
+      }
+    }
+    return filings;
+  }
+
+  private async storeFile(content: Buffer): Promise<{ blobId: string; size: number }> {
+    const draft = await this.deps.blobs.create();
+    try {
+      draft.stream.end(content);
+      return { blobId: draft.id, size: await this.deps.blobs.persist(draft) };
+    } catch (err) {
+      await this.deps.blobs.discard(draft);
+      throw err;
+    }
   }
 
   /** The professionals this message counts as "having written" for: sender and MSSanté Reply-To. */

@@ -175,6 +175,46 @@ export interface Delivery {
   expiresAt: { professional: Date; citizen: Date };
   /** when the relay gives up on the remote recipients (then a DSN goes to the sender) */
   relayExpiresAt: Date;
+  /** health documents filed into the recipient citizens' records */
+  filings?: Filing[];
+}
+
+/** One document to file into a citizen's record; its files are already durable blobs. */
+export interface Filing {
+  citizen: string;
+  documentId: string;
+  setId: string;
+  version: number;
+  typeCode: string;
+  category: string;
+  title: string;
+  authorName: string | null;
+  authorId: string | null;
+  effectiveAt: Date | null;
+  effectiveTime: string;
+  sender: string;
+  confidentiality: string[];
+  cda: { blobId: string; size: number };
+  pdf: { blobId: string; size: number } | null;
+}
+
+export interface RecordDocument extends Omit<Filing, 'cda' | 'pdf'> {
+  id: number;
+  status: 'current' | 'replaced';
+  replacedBy: number | null;
+  sourceMessageId: string;
+  cdaBlobId: string;
+  cdaSize: number;
+  pdfBlobId: string | null;
+  pdfSize: number | null;
+  filedAt: Date;
+}
+
+export interface RecordStore {
+  /** every document of a citizen's record, current and replaced, newest filing first */
+  list(citizen: string): Promise<RecordDocument[]>;
+  /** whether this document id is already filed for this citizen (same id twice: filed once) */
+  has(citizen: string, documentId: string): Promise<boolean>;
 }
 
 export interface Delivered {
@@ -254,5 +294,6 @@ export interface Store {
   conversations: ConversationStore;
   relay: RelayQueue;
   notifications: NotificationQueue;
+  record: RecordStore;
   close(): Promise<void>;
 }

@@ -7,6 +7,7 @@ import { sqliteConversations } from './conversations.js';
 import { sqliteMailboxes } from './mailboxes.js';
 import { sqliteMessages } from './messages.js';
 import { sqliteNotificationQueue, sqliteRelayQueue } from './queues.js';
+import { sqliteRecord } from './record.js';
 
 export function openSqliteStore(dataDir: string): Store {
   const db = openDatabase(dataDir);
@@ -20,6 +21,7 @@ export function openSqliteStore(dataDir: string): Store {
     conversations: sqliteConversations(db),
     relay: sqliteRelayQueue(db),
     notifications: sqliteNotificationQueue(db),
+    record: sqliteRecord(db),
     async close() {
       db.close();
     },

@@ -7,6 +7,7 @@
 import type { Delivered, Delivery, Folder, MessageStore, StoredMessage } from '../types.js';
 import { STANDARD_FOLDERS } from '../types.js';
 import { now, type Db } from './database.js';
+import { recordFiler } from './record.js';
 
 interface MessageRow {
   id: number;
@@ -72,6 +73,8 @@ export function sqliteMessages(db: Db): MessageStore {
   const insertAudit = db.prepare(`INSERT INTO audit (at, actor, action, mailbox, target, outcome, detail)
     VALUES (@at, @actor, @action, @mailbox, @target, @outcome, @detail)`);
 
+  const file = recordFiler(db);
+
   const commitOne = db.transaction((d: Delivery): Delivered => {
     const at = now();
     insertBlob.run(d.blob.id, d.blob.size, at);
@@ -116,6 +119,20 @@ export function sqliteMessages(db: Db): MessageStore {
       insertRelay.run(d.blob.id, d.envelopeSender, recipient, domain, d.envelopeId ?? null, at, at, d.relayExpiresAt.getTime());
     }
     for (const n of d.notify) insertNotify.run(n.mailbox, n.email, at, at);
+    for (const f of d.filings ?? []) {
+      insertBlob.run(f.cda.blobId, f.cda.size, at);
+      if (f.pdf) insertBlob.run(f.pdf.blobId, f.pdf.size, at);
+      const outcome = file(f, d.messageId);
+      insertAudit.run({
+        at,
+        actor: f.sender,
+        action: 'record.file',
+        mailbox: f.citizen,
+        target: f.documentId,
+        outcome,
+        detail: `${f.category} v${f.version}${f.confidentiality.length ? ` [${f.confidentiality.join(' ')}]` : ''}`,
+      });
+    }
     for (const entry of d.audit) {
       insertAudit.run({ at, mailbox: null, target: null, detail: null, ...entry });
     }

@@ -1,0 +1,50 @@
+/**
+ * Messages the gateway writes itself (delivery status notifications) go straight into a local
+ * mailbox: they answer something the sender did, so the reply-only rule does not apply, but they
+ * are stored, committed and audited like any other message.
+ */
+import { simpleParser } from 'mailparser';
+import { normaliseMessageId } from '../domain/conversations.js';
+import type { DeliverLocal } from '../relay/worker.js';
+import type { PipelineDeps } from './pipeline.js';
+
+const DAY = 24 * 3600 * 1000;
+
+export function generatedDelivery(deps: Pick<PipelineDeps, 'store' | 'blobs' | 'config'>): DeliverLocal {
+  const { store, blobs, config } = deps;
+  return async ({ raw, mailbox, envelopeSender, audit }) => {
+    const target = await store.mailboxes.byAddress(mailbox);
+    if (!target || target.state !== 'open') throw new Error(`mailbox ${mailbox} cannot receive`);
+    const parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
+    const draft = await blobs.create();
+    let size: number;
+    try {
+      draft.stream.end(raw);
+      size = await blobs.persist(draft);
+    } catch (err) {
+      await blobs.discard(draft);
+      throw err;
+    }
+    const now = Date.now();
+    await store.messages.deliver({
+      blob: { id: draft.id, size },
+      envelopeSender,
+      messageId: parsed.messageId ? normaliseMessageId(parsed.messageId) : `<${draft.id}@${config.hostname}>`,
+      subject: parsed.subject ?? null,
+      from: parsed.from?.value[0]?.address?.toLowerCase() ?? null,
+      date: parsed.date ?? new Date(now),
+      hasAttachments: parsed.attachments.length > 0,
+      targets: [{ mailbox: target.address, folder: 'INBOX' }],
+      relay: [],
+      conversations: [],
+      contacts: [],
+      notify: [],
+      audit: [{ actor: `MAILER-DAEMON@${config.hostname}`, mailbox: target.address, target: target.address, ...audit }],
+      expiresAt: {
+        professional: new Date(now + config.retention.professionalDays * DAY),
+        citizen: new Date(now + config.retention.citizenDays * DAY),
+      },
+      relayExpiresAt: new Date(now),
+    });
+  };
+}

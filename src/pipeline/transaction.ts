@@ -150,7 +150,7 @@ export class MailTransaction {
       if (result.refusal) {
         const r = result.refusal;
         const who = ins ? ` (to ${audience})` : '';
-        return { refusal: refusal(r.code, `${r.message}${who}`) };
+        return { refusal: refusal(r.code, `${r.message} [${r.check}]${who}`) };
       }
       documents.set(audience, result.documents);
     }

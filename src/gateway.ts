@@ -19,6 +19,7 @@ import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 import { initCertificates, readTlsMaterial } from './tls/certificates.js';
 import { createHttpServer } from './web/http.js';
+import { startOrphanSweep } from './jobs/orphans.js';
 
 export type DoorName = 'smtp' | 'submission' | 'imap' | 'imaps' | 'http';
 
@@ -123,6 +124,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     await store.close();
     throw err;
   }
+  const sweep = startOrphanSweep({ blobs, messages: store.messages, log });
   log.info({ ports, dataDir: config.dataDir }, 'listening');
 
   let stopping: Promise<void> | undefined;
@@ -136,6 +138,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     ports,
     stop() {
       stopping ??= (async () => {
+        sweep.stop();
         // Doors and workers stop together: SIGTERM gives us 10 s in all.
         await Promise.all([...[...started].reverse().map((l) => l.close()), relay.stop(), notify.stop()]);
         await store.close();

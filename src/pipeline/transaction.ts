@@ -109,9 +109,7 @@ export class MailTransaction {
       const problem = await this.checkContent(content);
       if ('refusal' in problem) return this.refuseAll(problem.refusal);
 
-      const outcome = await this.deliver(draft, content, problem.documents);
-      kept = true;
-      return outcome;
+      return await this.deliver(draft, content, problem.documents, () => (kept = true));
     } finally {
       if (!kept) await blobs.discard(draft);
     }
@@ -178,7 +176,12 @@ export class MailTransaction {
     return content.answers.length ? this.deps.store.conversations.answered(content.answers, citizen) : Promise.resolve(undefined);
   }
 
-  private async deliver(draft: BlobDraft, content: MessageContent, documents: Map<string, CdaDocument[]>): Promise<Outcome> {
+  /**
+   * Commits the delivery. Once the body is durable it is never deleted here, even if the commit
+   * then fails: whether the commit happened is unknown, and an unreferenced file is only an
+   * orphan for the sweep, while a deleted body under a committed row would be a lost message.
+   */
+  private async deliver(draft: BlobDraft, content: MessageContent, documents: Map<string, CdaDocument[]>, persisted: () => void): Promise<Outcome> {
     const { store, blobs, config } = this.deps;
     const sender = this.sender.party;
     const messageId = content.messageId ?? `<${draft.id}@${config.hostname}>`;
@@ -232,6 +235,7 @@ export class MailTransaction {
 
     const filings = await this.filings(documents);
     const size = await blobs.persist(draft);
+    persisted();
     await store.messages.deliver({
       blob: { id: draft.id, size },
       envelopeSender: this.input.address,

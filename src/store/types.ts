@@ -236,6 +236,8 @@ export interface MessageStore {
   folders(mailbox: string): Promise<Folder[]>;
   list(mailbox: string, folder: string): Promise<StoredMessage[]>;
   byId(mailbox: string, id: number): Promise<StoredMessage | undefined>;
+  /** whether a committed row knows this body file (files no row knows are orphans) */
+  hasBlob(id: string): Promise<boolean>;
 }
 
 export interface ConversationStore {

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { answeredMessageIds, closingOf, normaliseMessageId, writersOf } from '../../src/domain/conversations.js';
+import {
+  decideAuthor,
+  decideContent,
+  decideRecipient,
+  decideSender,
+  type Party,
+  type Place,
+  type RecipientFacts,
+  type SenderFacts,
+} from '../../src/domain/policy.js';
+import { refusalText } from '../../src/domain/refusals.js';
+import { certificateTrusted } from '../../src/domain/trust.js';
+
+const doctor: Party = { role: 'professional', address: 'dr@hopital.fr', pharmacy: false };
+const pharmacy: Party = { role: 'professional', address: 'officine@hopital.fr', pharmacy: true };
+const jeanne: Party = { role: 'citizen', address: '184127645108946@patient.mssante.fr', ins: '184127645108946' };
+const paul: Party = { role: 'citizen', address: '269054958815780@patient.mssante.fr', ins: '269054958815780' };
+const open: Place = { where: 'local', state: 'open' };
+
+const fromDoctor: SenderFacts = { origin: 'submission', party: doctor, place: open, authenticatedAs: doctor.address };
+const fromJeanne: SenderFacts = { origin: 'webmail', party: jeanne, place: open, authenticatedAs: jeanne.address };
+const to = (party: Party, place: Place = open): RecipientFacts => ({ party, place });
+const wrote = (yes: boolean) => () => ({ professionalHasWritten: yes });
+
+function code(decision: ReturnType<typeof decideRecipient>) {
+  return decision.accepted ? decision.conditions : decision.refusal.code;
+}
+
+describe('the sender (rules 1 and 7)', () => {
+  it('on the MX: a trusted operator, never one of our own addresses', () => {
+    const mx = (place: Place): SenderFacts => ({ origin: 'smtp-mx', party: { ...doctor, address: 'x@lyon.fr' }, place });
+    expect(decideSender(mx({ where: 'trusted' }))).toBeUndefined();
+    expect(decideSender(mx({ where: 'outside' }))?.code).toBe('SENDER_NOT_TRUSTED');
+    expect(decideSender(mx(open))?.code).toBe('SPOOFED_SENDER');
+  });
+
+  it('on the local doors: exactly the authenticated, open mailbox', () => {
+    expect(decideSender(fromDoctor)).toBeUndefined();
+    expect(decideSender({ ...fromDoctor, authenticatedAs: 'other@hopital.fr' })?.code).toBe('SPOOFED_SENDER');
+    expect(decideSender({ ...fromDoctor, authenticatedAs: undefined })?.code).toBe('SPOOFED_SENDER');
+    expect(decideSender({ ...fromDoctor, place: { where: 'local', state: 'closed' } })?.code).toBe('MAILBOX_UNAVAILABLE');
+  });
+
+  it('the From: header must be the sender too', () => {
+    expect(decideAuthor(fromDoctor, [doctor.address], () => true)).toBeUndefined();
+    expect(decideAuthor(fromDoctor, ['boss@hopital.fr'], () => true)?.code).toBe('SPOOFED_SENDER');
+    expect(decideAuthor(fromDoctor, [], () => true)?.code).toBe('SPOOFED_SENDER');
+    const mx: SenderFacts = { origin: 'smtp-mx', party: doctor, place: { where: 'trusted' } };
+    expect(decideAuthor(mx, ['x@lyon.fr'], () => false)).toBeUndefined();
+    expect(decideAuthor(mx, ['dr@hopital.fr'], (a) => a === 'dr@hopital.fr')?.code).toBe('SPOOFED_SENDER');
+  });
+});
+
+describe('a recipient (rules 2 to 6)', () => {
+  it('professional → open citizen or professional: accepted without condition', () => {
+    expect(code(decideRecipient(fromDoctor, to(jeanne), wrote(false)))).toEqual([]);
+    expect(code(decideRecipient(fromDoctor, to(pharmacy), wrote(false)))).toEqual([]);
+    expect(code(decideRecipient(fromDoctor, to(doctor, { where: 'trusted' }), wrote(false)))).toEqual([]);
+  });
+
+  it('a mailbox that is missing, opposed or closed cannot receive', () => {
+    for (const state of ['missing', 'opposed', 'closed'] as const) {
+      expect(code(decideRecipient(fromDoctor, to(jeanne, { where: 'local', state }), wrote(false)))).toBe('MAILBOX_UNAVAILABLE');
+    }
+  });
+
+  it('outside the trust space, or relayed from another operator: refused', () => {
+    expect(code(decideRecipient(fromDoctor, to(doctor, { where: 'outside' }), wrote(false)))).toBe('RECIPIENT_NOT_TRUSTED');
+    const mx: SenderFacts = { origin: 'smtp-mx', party: doctor, place: { where: 'trusted' } };
+    expect(code(decideRecipient(mx, to(doctor, { where: 'trusted' }), wrote(false)))).toBe('RELAY_DENIED');
+  });
+
+  it('citizen → citizen: refused', () => {
+    expect(code(decideRecipient(fromJeanne, to(paul), wrote(true)))).toBe('CITIZEN_TO_CITIZEN');
+  });
+
+  it('citizen → professional: only after the professional wrote, and not in a closed conversation', () => {
+    expect(code(decideRecipient(fromJeanne, to(doctor), wrote(false)))).toBe('NO_PRIOR_CONTACT');
+    expect(code(decideRecipient(fromJeanne, to(doctor), wrote(true)))).toEqual(['open-conversation']);
+  });
+
+  it('citizen → pharmacy: without prior contact, only with a prescription', () => {
+    expect(code(decideRecipient(fromJeanne, to(pharmacy), wrote(false)))).toEqual(['prescription']);
+    expect(code(decideRecipient(fromJeanne, to(pharmacy), wrote(true)))).toEqual(['open-conversation']);
+  });
+
+  it('asks the ledger only when it matters', () => {
+    let asked = 0;
+    const history = () => (asked++, { professionalHasWritten: false });
+    decideRecipient(fromDoctor, to(jeanne), history);
+    decideRecipient(fromJeanne, to(paul), history);
+    expect(asked).toBe(0);
+  });
+});
+
+describe('the content settles the conditions', () => {
+  it('a prescription for a pharmacy; an open conversation for a reply', () => {
+    expect(decideContent(['prescription'], { hasPrescription: false }, 'p')?.code).toBe('PHARMACY_NEEDS_PRESCRIPTION');
+    expect(decideContent(['prescription'], { hasPrescription: true }, 'p')).toBeUndefined();
+    expect(decideContent(['open-conversation'], { hasPrescription: false, conversation: { closed: true } }, 'd')?.code).toBe(
+      'CONVERSATION_CLOSED',
+    );
+    expect(decideContent(['open-conversation'], { hasPrescription: false, conversation: { closed: false } }, 'd')).toBeUndefined();
+    expect(decideContent(['open-conversation'], { hasPrescription: false }, 'd')).toBeUndefined();
+  });
+});
+
+describe('refusals', () => {
+  it('say the rule in French, then English, then the particulars', () => {
+    const r = decideContent(['prescription'], { hasPrescription: false }, 'officine@hopital.fr')!;
+    expect(refusalText(r)).toBe(
+      "Envoi refusé : un usager ne peut écrire à une pharmacie que pour lui transmettre une ordonnance / a citizen may write to a pharmacy only to send it a prescription (officine@hopital.fr)",
+    );
+  });
+});
+
+describe('conversations', () => {
+  it('are closed by X-MSS-MES: FIN (this one) or a subject of exactly [FIN] (all with the citizen)', () => {
+    expect(closingOf({ mssMes: 'FIN' })).toBe('this');
+    expect(closingOf({ mssMes: ' fin ' })).toBe('this');
+    expect(closingOf({ subject: '[FIN]' })).toBe('all-with-citizen');
+    expect(closingOf({ subject: 'Re: [FIN]' })).toBeUndefined();
+    expect(closingOf({ mssMes: 'SUITE', subject: 'Bonjour' })).toBeUndefined();
+  });
+
+  it('are found from In-Reply-To first, then References newest first', () => {
+    expect(answeredMessageIds('<c@X.fr>', '<a@x.fr> <b@x.fr>')).toEqual(['<c@x.fr>', '<b@x.fr>', '<a@x.fr>']);
+    expect(answeredMessageIds(undefined, ['<a@x.fr>', '<b@x.fr>'])).toEqual(['<b@x.fr>', '<a@x.fr>']);
+    expect(normaliseMessageId('AbC@Host.FR')).toBe('<AbC@host.fr>');
+  });
+
+  it('count the sender and the MSSanté Reply-To addresses as having written', () => {
+    expect(writersOf('dr@h.fr', ['sec@h.fr', 'perso@gmail.com'], (a) => a.endsWith('@h.fr'))).toEqual(['dr@h.fr', 'sec@h.fr']);
+  });
+});
+
+describe('certificates of other operators', () => {
+  const trusted = async (d: string) => d === 'ch-lyon.mssante.fr';
+  it('are trusted when a name is a trusted domain or a host inside one', async () => {
+    expect(await certificateTrusted(['ch-lyon.mssante.fr'], trusted)).toBe(true);
+    expect(await certificateTrusted(['mx.ch-lyon.mssante.fr'], trusted)).toBe(true);
+    expect(await certificateTrusted(['evil-ch-lyon.mssante.fr', 'localhost'], trusted)).toBe(false);
+    expect(await certificateTrusted([], trusted)).toBe(false);
+  });
+});

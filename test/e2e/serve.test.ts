@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandbox, type Sandbox } from '../helpers/cli.js';
+import { RawSmtp } from '../helpers/raw-smtp.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
 
 describe('mssgw serve', () => {
@@ -39,8 +40,18 @@ describe('mssgw serve', () => {
     expect(await res.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
   });
 
-  it('stops with exit 0 on SIGTERM', async () => {
-    expect(await server.stop('SIGTERM')).toBe(0);
+  it('listens on both SMTP doors', () => {
+    expect(server.ports.smtp).toBeGreaterThan(0);
+    expect(server.ports.submission).toBeGreaterThan(0);
+  });
+
+  it('on SIGTERM, tells an open SMTP session it is shutting down and exits 0', async () => {
+    const session = await RawSmtp.connect(server.ports.submission);
+    await session.command('EHLO client.test');
+    const code = await server.stop('SIGTERM');
+    expect(code).toBe(0);
+    expect(await session.waitClosed()).toBe(true);
+    session.close();
   });
 
   it('refuses to start on a wrong configuration, naming the key', async () => {

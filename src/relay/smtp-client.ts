@@ -120,7 +120,12 @@ export function transmit(
 
     // Before MAIL FROM nothing the server said is about the message: always worth a retry.
     const failed = (err: NodemailerError): void => {
-      const reply = errorReply(err, hop);
+      let reply = errorReply(err, hop);
+      // A peer that refuses our client certificate drops the session right after the handshake,
+      // without a TLS alert: say so, or the operator reads a mere network error.
+      if (!reachedPeer && !err.response && err.code === 'ECONNECTION' && (connection as { secure?: boolean }).secure) {
+        reply = localReply('4.7.5', `TLS with ${hop.host}:${hop.port}: the peer closed the session right after the handshake (our certificate refused?)`);
+      }
       finish(sameForAll(reachedPeer ? outcomeOf(reply) : { status: 'deferred', reply }), false);
     };
     const onAbort = (): void => finish(sameForAll(interrupted), false);

@@ -101,6 +101,8 @@ function issue(ca: Issued, options: IssueOptions): Issued {
       ),
     },
     { name: 'subjectKeyIdentifier' },
+    // Names the signing key, so a verifier holding several CAs picks the right one.
+    { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
   ];
   cert.setExtensions(extensions);
   cert.sign(caKey, forge.md.sha256.create());
@@ -143,7 +145,8 @@ export function initCertificates(certDir: string, hostname: string, host: string
     return { created: false, ca: caFile, server };
   }
   mkdirSync(certDir, { recursive: true, mode: 0o700 });
-  const ca = existsSync(caFile) ? readCa(certDir) : createCa('mss-gateway development CA');
+  // A short random suffix: two installations' development CAs never share a name.
+  const ca = existsSync(caFile) ? readCa(certDir) : createCa(`mss-gateway development CA ${randomBytes(3).toString('hex')}`);
   if (!existsSync(caFile)) writePair(certDir, 'ca', ca);
   const altNames = ['localhost', '127.0.0.1', '::1', hostname, ...(host === '0.0.0.0' || host === '::' ? [] : [host])];
   writePair(certDir, 'server', issue(ca, { commonName: hostname, usage: 'both', altNames }));

@@ -11,9 +11,10 @@ import { domainCommands } from './cli/domains.js';
 import { mailboxCommands } from './cli/mailbox.js';
 import { recordCommands } from './cli/record.js';
 import { conversationCommands } from './cli/conversation.js';
+import { purgeCommands } from './cli/purge.js';
 import { serveCommand } from './cli/serve.js';
 
-const COMMANDS: Command[] = [serveCommand, ...mailboxCommands, ...domainCommands, ...directoryCommands, ...certCommands, ...recordCommands, ...conversationCommands];
+const COMMANDS: Command[] = [serveCommand, ...mailboxCommands, ...domainCommands, ...directoryCommands, ...certCommands, ...recordCommands, ...conversationCommands, ...purgeCommands];
 
 function help(): string {
   const lines = COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`);

@@ -20,6 +20,7 @@ import type { Store } from './store/types.js';
 import { initCertificates, readTlsMaterial } from './tls/certificates.js';
 import { createHttpServer } from './web/http.js';
 import { startOrphanSweep } from './jobs/orphans.js';
+import { startRetentionJob } from './jobs/retention.js';
 
 export type DoorName = 'smtp' | 'submission' | 'imap' | 'imaps' | 'http';
 
@@ -125,6 +126,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     throw err;
   }
   const sweep = startOrphanSweep({ blobs, messages: store.messages, log });
+  const retention = startRetentionJob({ store, blobs, config, log });
   log.info({ ports, dataDir: config.dataDir }, 'listening');
 
   let stopping: Promise<void> | undefined;
@@ -139,6 +141,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     stop() {
       stopping ??= (async () => {
         sweep.stop();
+        retention.stop();
         // Doors and workers stop together: SIGTERM gives us 10 s in all.
         await Promise.all([...[...started].reverse().map((l) => l.close()), relay.stop(), notify.stop()]);
         await store.close();

@@ -47,6 +47,7 @@ export function createLogin(store: Store, throttle: Throttle) {
         return { ok: false, reason: 'not-allowed' };
       }
       throttle.succeeded(address, ip);
+      await store.mailboxes.touch(mailbox.address);
       return { ok: true, mailbox };
     },
     /** a client certificate already verified against the trusted CA names the mailbox */
@@ -59,6 +60,7 @@ export function createLogin(store: Store, throttle: Throttle) {
         return { ok: false, reason: 'invalid' };
       }
       if (!allowed(mailbox, options)) return { ok: false, reason: 'not-allowed' };
+      await store.mailboxes.touch(mailbox.address);
       return { ok: true, mailbox };
     },
   };

@@ -56,6 +56,8 @@ export interface MailboxStore {
   setPasswordHash(address: string, hash: string): Promise<boolean>;
   setState(address: string, state: MailboxState): Promise<boolean>;
   list(): Promise<Mailbox[]>;
+  /** records that the mailbox was used (a login, a message sent), for the inactivity rule */
+  touch(address: string): Promise<void>;
 }
 
 export interface DirectoryEntry {
@@ -286,6 +288,23 @@ export interface NotificationQueue {
   nextDue(): Promise<Date | undefined>;
 }
 
+/** What retention removes at a given moment; the message files are returned to be deleted. */
+export interface RetentionPlan {
+  /** message copies whose retention delay has passed */
+  messages: number;
+  /** audit lines and finished queue rows older than the trace delay */
+  traces: number;
+  /** open mailboxes unused since the inactivity limit (flagged for closure, not closed) */
+  inactive: string[];
+}
+
+export interface RetentionStore {
+  /** what `apply` would do, changing nothing */
+  plan(now: Date, traceBefore: Date, unusedSince: Date): Promise<RetentionPlan>;
+  /** deletes what the plan says; returns it with the body files nothing references any more */
+  apply(now: Date, traceBefore: Date, unusedSince: Date): Promise<RetentionPlan & { unusedBlobs: string[] }>;
+}
+
 export interface Store {
   domains: DomainStore;
   trust: TrustStore;
@@ -297,5 +316,6 @@ export interface Store {
   relay: RelayQueue;
   notifications: NotificationQueue;
   record: RecordStore;
+  retention: RetentionStore;
   close(): Promise<void>;
 }

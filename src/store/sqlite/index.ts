@@ -8,6 +8,7 @@ import { sqliteMailboxes } from './mailboxes.js';
 import { sqliteMessages } from './messages.js';
 import { sqliteNotificationQueue, sqliteRelayQueue } from './queues.js';
 import { sqliteRecord } from './record.js';
+import { sqliteRetention } from './retention.js';
 
 export function openSqliteStore(dataDir: string): Store {
   const db = openDatabase(dataDir);
@@ -22,6 +23,7 @@ export function openSqliteStore(dataDir: string): Store {
     relay: sqliteRelayQueue(db),
     notifications: sqliteNotificationQueue(db),
     record: sqliteRecord(db),
+    retention: sqliteRetention(db),
     async close() {
       db.close();
     },

@@ -47,6 +47,7 @@ export function sqliteMailboxes(db: Db): MailboxStore {
   const setHash = db.prepare('UPDATE mailboxes SET password_hash = ? WHERE address = ?');
   const setState = db.prepare('UPDATE mailboxes SET state = ?, state_at = ? WHERE address = ?');
   const list = db.prepare(`SELECT ${COLUMNS} FROM mailboxes ORDER BY kind = 'CITIZEN', address`);
+  const touch = db.prepare('UPDATE mailboxes SET last_used_at = ? WHERE address = ?');
   const create = db.transaction((values: Record<string, unknown>) => {
     const result = insert.run(values);
     createStandardFolders(db, result.lastInsertRowid);
@@ -95,6 +96,9 @@ export function sqliteMailboxes(db: Db): MailboxStore {
     },
     async list() {
       return (list.all() as MailboxRow[]).map(toMailbox);
+    },
+    async touch(address) {
+      touch.run(now(), address);
     },
   };
 }

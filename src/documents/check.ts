@@ -8,7 +8,7 @@
 import { readCda, type CdaHeader } from './cda.js';
 import { resolveLimits, type DocumentLimits } from './limits.js';
 import { DocumentProblem, quote, sanitize } from './problem.js';
-import { CITIZEN_FORMATS, KIND_NAMES, sniff } from './sniff.js';
+import { CITIZEN_FORMATS, KIND_NAMES, sniff, type FileKind } from './sniff.js';
 import type { Attachment, CdaDocument, CheckOptions, CheckResult, DocumentRefusal } from './types.js';
 import { checkMetadataAgainstCda, readXdm } from './xdm.js';
 import { parseXml, peekRoot } from './xml.js';
@@ -35,7 +35,7 @@ function attachmentName(attachment: Attachment, index: number): string {
 }
 
 /** Parses and checks one CDA file; problems are located in the zip entry when there is one. */
-function readCdaFile(content: Buffer, limits: DocumentLimits, options: CheckOptions, entry?: string): CdaHeader {
+function readCdaFile(content: Buffer, limits: DocumentLimits, options: ReadOptions, entry?: string): CdaHeader {
   try {
     return readCda(parseXml(content, limits), content, { acceptTestInsOids: options.acceptTestInsOids ?? false });
   } catch (error) {
@@ -43,7 +43,7 @@ function readCdaFile(content: Buffer, limits: DocumentLimits, options: CheckOpti
   }
 }
 
-async function documentsOfXdm(content: Buffer, name: string, limits: DocumentLimits, options: CheckOptions): Promise<CdaDocument[]> {
+async function documentsOfXdm(content: Buffer, name: string, limits: DocumentLimits, options: ReadOptions): Promise<CdaDocument[]> {
   const files = await readZip(content, limits);
   return readXdm(files, limits).map((xdm) => {
     const header = readCdaFile(xdm.content, limits, options, xdm.entry);
@@ -61,18 +61,27 @@ function formatProblem(attachment: Attachment, kind: ReturnType<typeof sniff>): 
   );
 }
 
-/** The CDA documents of one attachment: none for an ordinary file, once its format is allowed. */
-async function documentsOf(attachment: Attachment, name: string, limits: DocumentLimits, options: CheckOptions): Promise<CdaDocument[]> {
+/** What one attachment holds, read once whoever the recipients are. */
+type ReadAttachment =
+  | { name: string; attachment: Attachment; kind: FileKind; documents: CdaDocument[] }
+  | { name: string; problem: DocumentProblem };
+
+/** The CDA documents of one attachment (none for an ordinary file), or why it is invalid for anyone. */
+async function readAttachment(attachment: Attachment, name: string, limits: DocumentLimits, options: ReadOptions): Promise<ReadAttachment> {
   const kind = sniff(attachment.content);
-  // A zip is an XDM attempt whatever its name: there is no other reason to send one here.
-  if (kind === 'zip') return documentsOfXdm(attachment.content, name, limits, options);
-  // Any ClinicalDocument root is a CDA attempt, so a wrong namespace is refused, not waved through.
-  if (kind === 'xml' && peekRoot(attachment.content)?.name === 'ClinicalDocument') {
-    const header = readCdaFile(attachment.content, limits, options);
-    return [{ ...header, attachment: name, xdmConfidentiality: [] }];
+  try {
+    // A zip is an XDM attempt whatever its name: there is no other reason to send one here.
+    if (kind === 'zip') return { name, attachment, kind, documents: await documentsOfXdm(attachment.content, name, limits, options) };
+    // Any ClinicalDocument root is a CDA attempt, so a wrong namespace is refused, not waved through.
+    if (kind === 'xml' && peekRoot(attachment.content)?.name === 'ClinicalDocument') {
+      const header = readCdaFile(attachment.content, limits, options);
+      return { name, attachment, kind, documents: [{ ...header, attachment: name, xdmConfidentiality: [] }] };
+    }
+    return { name, attachment, kind, documents: [] };
+  } catch (error) {
+    if (error instanceof DocumentProblem) return { name, problem: error };
+    throw error;
   }
-  if (options.citizenRecipient && !CITIZEN_FORMATS.has(kind)) throw formatProblem(attachment, kind);
-  return [];
 }
 
 function describeDocument(document: CdaDocument): string {
@@ -80,7 +89,7 @@ function describeDocument(document: CdaDocument): string {
 }
 
 /** One person per message, and that person is the recipient citizen when there is one. */
-function checkPatient(document: CdaDocument, accepted: readonly CdaDocument[], options: CheckOptions): void {
+function checkPatient(document: CdaDocument, accepted: readonly CdaDocument[], options: Omit<CheckOptions, keyof ReadOptions>): void {
   const entry = document.entry;
   const recipient = options.recipientIns?.trim().toUpperCase();
   if (recipient !== undefined && document.ins !== recipient) {
@@ -137,21 +146,49 @@ function checkHeaders(documents: readonly CdaDocument[], headers: CheckOptions['
   return undefined;
 }
 
-export async function checkAttachments(attachments: Attachment[], options: CheckOptions): Promise<CheckResult> {
+/** The options that do not depend on the recipient: what reading the attachments needs. */
+export type ReadOptions = Pick<CheckOptions, 'acceptTestInsOids' | 'limits'>;
+
+/** The attachments of one message, read once; `judge` then decides for each recipient. */
+export interface ReadAttachments {
+  attachments: readonly ReadAttachment[];
+}
+
+/** Reads (unzips, parses, checks the structure of) every attachment of a message, once. */
+export async function readAttachments(attachments: Attachment[], options: ReadOptions = {}): Promise<ReadAttachments> {
   const limits = resolveLimits(options.limits);
-  const documents: CdaDocument[] = [];
+  const read: ReadAttachment[] = [];
   for (const [index, attachment] of attachments.entries()) {
-    const name = attachmentName(attachment, index);
+    const item = await readAttachment(attachment, attachmentName(attachment, index), limits, options);
+    read.push(item);
+    // Past the first invalid attachment nothing else can change the answer: stop reading.
+    if ('problem' in item) break;
+  }
+  return { attachments: read };
+}
+
+/** Decides for one recipient (or all professionals) what `readAttachments` found. */
+export function judge(read: ReadAttachments, options: Omit<CheckOptions, keyof ReadOptions>): CheckResult {
+  const documents: CdaDocument[] = [];
+  for (const item of read.attachments) {
     try {
-      for (const document of await documentsOf(attachment, name, limits, options)) {
+      if ('problem' in item) throw item.problem;
+      if (options.citizenRecipient && item.documents.length === 0 && !CITIZEN_FORMATS.has(item.kind)) {
+        throw formatProblem(item.attachment, item.kind);
+      }
+      for (const document of item.documents) {
         checkPatient(document, documents, options);
         documents.push(document);
       }
     } catch (error) {
-      if (error instanceof DocumentProblem) return { documents, refusal: refusal(error, name) };
+      if (error instanceof DocumentProblem) return { documents, refusal: refusal(error, item.name) };
       throw error;
     }
   }
   const headerProblem = checkHeaders(documents, options.headers);
   return headerProblem ? { documents, refusal: headerProblem } : { documents };
+}
+
+export async function checkAttachments(attachments: Attachment[], options: CheckOptions): Promise<CheckResult> {
+  return judge(await readAttachments(attachments, options), options);
 }

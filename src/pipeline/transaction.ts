@@ -11,7 +11,7 @@ import { writersOf } from '../domain/conversations.js';
 import { isPrescriptionCode } from '../domain/categories.js';
 import { decideAuthor, decideContent, decideRecipient, type Condition, type SenderFacts } from '../domain/policy.js';
 import { refusal, type Refusal } from '../domain/refusals.js';
-import { checkAttachments, type CdaDocument } from '../documents/check.js';
+import { judge, readAttachments, type CdaDocument } from '../documents/check.js';
 import type { BlobDraft } from '../store/fs/blobs.js';
 import type { ConversationChange, Delivery, DeliveryTarget, Filing } from '../store/types.js';
 import { categoryOf } from '../domain/categories.js';
@@ -130,8 +130,9 @@ export class MailTransaction {
     const author = decideAuthor(this.sender, content.from, (a) => localFrom.has(a));
     if (author) return { refusal: author };
 
-    // Documents are checked once for professionals and once for each citizen recipient, since
-    // a document must concern the citizen it is sent to.
+    // Attachments are read once; what they hold is then judged for professionals and for each
+    // citizen recipient, since a document must concern the citizen it is sent to.
+    const read = await readAttachments(content.attachments, { acceptTestInsOids: config.trust.acceptTestInsOids });
     const documents = new Map<string, CdaDocument[]>();
     const audiences = new Map<string, string | undefined>();
     for (const r of this.recipients) {
@@ -139,12 +140,7 @@ export class MailTransaction {
       else audiences.set('professionals', undefined);
     }
     for (const [audience, ins] of audiences) {
-      const result = await checkAttachments(content.attachments, {
-        recipientIns: ins,
-        citizenRecipient: ins !== undefined,
-        headers: content.headers,
-        acceptTestInsOids: config.trust.acceptTestInsOids,
-      });
+      const result = judge(read, { recipientIns: ins, citizenRecipient: ins !== undefined, headers: content.headers });
       if (result.refusal) {
         const r = result.refusal;
         const who = ins ? ` (to ${audience})` : '';

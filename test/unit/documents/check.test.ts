@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DOC_ROOT, MAIN_INS, OTHER_INS, buildCda, buildXdm, type CdaSpec } from '../../../fixtures/builders.js';
-import { checkAttachments, type Attachment, type CheckOptions } from '../../../src/documents/check.js';
+import { checkAttachments, judge, readAttachments, type Attachment, type CheckOptions } from '../../../src/documents/check.js';
 import { TO_CITIZEN, TO_PROFESSIONAL, fixture } from './support.js';
 
 function zip(name: string, content: Buffer): Attachment {
@@ -137,5 +137,29 @@ describe('refusal messages', () => {
       TO_CITIZEN,
     );
     expect(refusal?.attachment).toBe('attachment 2 (application/x-msdownload)');
+  });
+});
+
+describe('reading once, judging per recipient', () => {
+  it('gives each recipient the answer checkAttachments gives', async () => {
+    const attachments: Attachment[] = ['presc-n1.zip', 'not-a-pdf.pdf'].map((name) => ({
+      filename: name,
+      contentType: 'application/octet-stream',
+      content: fixture(name),
+    }));
+    const read = await readAttachments(attachments);
+    for (const options of [
+      { citizenRecipient: true, recipientIns: MAIN_INS },
+      { citizenRecipient: true, recipientIns: OTHER_INS },
+      { citizenRecipient: false },
+    ]) {
+      const once = judge(read, options);
+      const whole = await checkAttachments(attachments, options);
+      expect(once.refusal?.check).toBe(whole.refusal?.check);
+      expect(once.documents.map((d) => d.idKey)).toEqual(whole.documents.map((d) => d.idKey));
+    }
+    expect(judge(read, { citizenRecipient: false }).refusal).toBeUndefined();
+    expect(judge(read, { citizenRecipient: true, recipientIns: MAIN_INS }).refusal?.check).toBe('ATTACHMENT_FORMAT');
+    expect(judge(read, { citizenRecipient: true, recipientIns: OTHER_INS }).refusal?.check).toBe('RECIPIENT_PATIENT');
   });
 });

@@ -16,10 +16,13 @@ import {
   trySend,
   type World,
 } from '../helpers/world.js';
+import { sandbox } from '../helpers/cli.js';
 
 let world: World;
 beforeAll(async () => {
-  world = await startWorld();
+  // Debug logs: the test at the end checks that even they carry no body and no password.
+  const box = sandbox();
+  world = await startWorld({}, { ...box, env: { ...box.env, MSS_LOG_LEVEL: 'debug' } });
 });
 afterAll(async () => {
   await world?.stop();
@@ -169,5 +172,18 @@ describe('the audit trail', () => {
       ]),
     );
     expect(JSON.stringify(rows)).not.toContain('compte rendu');
+  });
+});
+
+describe('the logs', () => {
+  it('are JSON lines that carry no message body and no password, even at debug level', () => {
+    const lines = world.server.logs().trim().split('\n');
+    expect(lines.length).toBeGreaterThan(3);
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    const logs = world.server.logs();
+    expect(logs).toContain('recipient refused');
+    expect(logs).not.toContain('compte rendu');
+    expect(logs).not.toContain(PASSWORD);
+    expect(logs).not.toContain('wrong password!');
   });
 });

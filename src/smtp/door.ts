@@ -76,6 +76,9 @@ export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
 
     onConnect(session, callback) {
       metrics.connections.inc({ door });
+      // AUTH is not even offered before STARTTLS (like Postfix's smtpd_tls_auth_only): a client
+      // that sees no AUTH sends no password in the clear.
+      if (kind === 'submission') session.disabledCommands = ['AUTH'];
       callback();
     },
 
@@ -86,6 +89,7 @@ export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
 
     onSecure(socket, session, callback) {
       state(session).peer = peerIdentity(socket as TLSSocket);
+      if (kind === 'submission') session.disabledCommands = undefined;
       callback();
     },
 

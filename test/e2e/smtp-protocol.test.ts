@@ -56,10 +56,14 @@ describe('TLS comes first', () => {
     c.close();
   });
 
-  it('never takes a password before STARTTLS on submission', async () => {
-    const c = await submission();
-    expect(await c.command(`AUTH PLAIN ${plainAuth(DOCTOR, PASSWORD)}`)).toMatch(/^538 5\.7\.0 /);
-    expect(await c.command('AUTH LOGIN')).toMatch(/^538 5\.7\.0 /);
+  it('neither offers nor takes a password before STARTTLS on submission', async () => {
+    const c = await RawSmtp.connect(world.server.ports.submission);
+    expect(await c.command('EHLO client.test')).not.toMatch(/AUTH/);
+    expect(await c.command(`AUTH PLAIN ${plainAuth(DOCTOR, PASSWORD)}`)).toMatch(/^5\d\d /);
+    expect(await c.command('AUTH LOGIN')).toMatch(/^5\d\d /);
+    expect(await c.command(`MAIL FROM:<${DOCTOR}>`)).toMatch(/^530 5\.7\.0 .*STARTTLS/);
+    await c.startTls(world.ca);
+    expect(await c.command('EHLO client.test')).toMatch(/AUTH PLAIN LOGIN EXTERNAL/);
     c.close();
   });
 

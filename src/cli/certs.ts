@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { issueCertificate, initCertificates } from '../tls/certificates.js';
 import { stringOption, type Command } from './command.js';
 import { ValidationError } from '../errors.js';
 
@@ -11,6 +10,7 @@ export const certCommands: Command[] = [
     args: [0, 0],
     async run(inv) {
       const config = inv.config();
+      const { initCertificates } = await import('../tls/certificates.js'); // node-forge is heavy: load it only here
       const result = initCertificates(config.tls.certDir, config.hostname, config.host);
       if (inv.json) inv.printJson(result);
       else if (result.created) inv.print(`CA ${result.ca}\nserver ${result.server.cert}`);
@@ -29,6 +29,7 @@ export const certCommands: Command[] = [
         throw new ValidationError(`"${name}" is not a usable certificate name (letters, digits, . _ @ -)`);
       }
       const certDir = inv.config().tls.certDir;
+      const { issueCertificate } = await import('../tls/certificates.js');
       const out = stringOption(inv, 'out');
       const files = issueCertificate(certDir, name, inv.values.client === true, out ? path.resolve(out) : certDir);
       inv.json ? inv.printJson(files) : inv.print(`${files.cert}\n${files.key}`);

@@ -6,6 +6,7 @@
 import type { Logger } from '../log.js';
 import type { BlobStore } from '../store/fs/blobs.js';
 import type { MessageStore } from '../store/types.js';
+import { schedule } from './schedule.js';
 
 const HOUR = 3600 * 1000;
 
@@ -18,14 +19,5 @@ export function startOrphanSweep(deps: { blobs: BlobStore; messages: MessageStor
       deps.log.warn({ err }, 'orphan sweep failed');
     }
   };
-  const first = setTimeout(sweep, 60_000);
-  const every = setInterval(sweep, HOUR);
-  first.unref();
-  every.unref();
-  return {
-    stop() {
-      clearTimeout(first);
-      clearInterval(every);
-    },
-  };
+  return schedule(sweep, 60_000, HOUR);
 }

@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { BlobStore } from '../store/fs/blobs.js';
 import type { RetentionPlan, Store } from '../store/types.js';
+import { schedule } from './schedule.js';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -47,14 +48,5 @@ export function startRetentionJob(deps: { store: Store; blobs: BlobStore; config
       deps.log.error({ err }, 'retention failed');
     }
   };
-  const first = setTimeout(run, 5 * 60_000);
-  const every = setInterval(run, DAY);
-  first.unref();
-  every.unref();
-  return {
-    stop() {
-      clearTimeout(first);
-      clearInterval(every);
-    },
-  };
+  return schedule(run, 5 * 60_000, DAY);
 }

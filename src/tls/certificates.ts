@@ -41,7 +41,7 @@ function newKeys(): forge.pki.rsa.KeyPair {
   return forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 });
 }
 
-function createCa(commonName: string): Issued {
+function createCa(commonName: string, organization = 'mss-gateway development'): Issued {
   const keys = newKeys();
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
@@ -49,7 +49,7 @@ function createCa(commonName: string): Issued {
   validity(cert, 10);
   const subject = [
     { name: 'commonName', value: commonName },
-    { name: 'organizationName', value: 'mss-gateway development' },
+    { name: 'organizationName', value: organization },
     { name: 'countryName', value: 'FR' },
   ];
   cert.setSubject(subject);
@@ -126,6 +126,12 @@ function readCa(certDir: string): Issued {
     throw new Error(`no development CA in ${certDir}: run 'mssgw certs init' first`);
   }
   return { certPem: readFileSync(certFile, 'utf8'), keyPem: readFileSync(keyFile, 'utf8') };
+}
+
+/** Writes a new CA (ca.crt, ca.key) into certDir, replacing any: e.g. another operator's, in tests. */
+export function writeCa(certDir: string, commonName: string, organization?: string): string {
+  mkdirSync(certDir, { recursive: true, mode: 0o700 });
+  return writePair(certDir, 'ca', createCa(commonName, organization)).cert;
 }
 
 export interface InitResult {

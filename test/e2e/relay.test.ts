@@ -22,11 +22,10 @@ import {
   readBlob,
   relayRows,
   shareCa,
-  startGatewayProcess,
   waitFor,
   type RelayRow,
 } from '../helpers/peer-gateway.js';
-import type { RunningServer } from '../helpers/server.js';
+import { startServer, type RunningServer } from '../helpers/server.js';
 import { DOCTOR, HOSPITAL, OTHER_OPERATOR, PASSWORD, REMOTE_DOCTOR, trySend } from '../helpers/world.js';
 
 const A_HOST = `mx.${HOSPITAL}`;
@@ -85,9 +84,9 @@ beforeAll(async () => {
   // B's MX port must be known before A starts (A's route), and stay B's across a restart.
   bPort = await freePort();
   const configB = { hostname: B_HOST, trust: { requireClientCert: true } };
-  b = { box: boxB, config: configB, server: await startGatewayProcess(boxB, configB, { smtp: bPort }) };
+  b = { box: boxB, config: configB, server: await startServer(boxB, configB, { smtp: bPort }) };
   const configA = relayConfig(A_HOST);
-  a = { box: boxA, config: configA, server: await startGatewayProcess(boxA, configA) };
+  a = { box: boxA, config: configA, server: await startServer(boxA, configA) };
 });
 
 afterAll(async () => {
@@ -159,7 +158,7 @@ describe('relay between two gateways over mutual TLS', () => {
     expect(deferred.last_error).toMatch(/^4\.4\.1 .*127\.0\.0\.1:\d+.*ECONNREFUSED/);
 
     // B comes back on the same port, with the same data.
-    b.server = await startGatewayProcess(b.box, b.config, { smtp: bPort });
+    b.server = await startServer(b.box, b.config, { smtp: bPort });
     const row = await waitForRow(a, REMOTE_DOCTOR, since, 'the row to be delivered after B restarted', (r) => r.state !== 'pending');
     expect(row.state).toBe('delivered');
     expect(row.attempts).toBeGreaterThanOrEqual(2);
@@ -217,7 +216,7 @@ describe('relay between two gateways over mutual TLS', () => {
       pros: [{ address: IMPOSTOR, name: 'Dr Imposteur', password: PASSWORD }],
     });
     const configC = relayConfig(C_HOST);
-    c = { box: boxC, config: configC, server: await startGatewayProcess(boxC, configC) };
+    c = { box: boxC, config: configC, server: await startServer(boxC, configC) };
 
     const subject = 'Message d’une passerelle hors IGC';
     const sent = await trySend(submission(c, C_HOST, IMPOSTOR), mail(IMPOSTOR, REMOTE_DOCTOR, subject));

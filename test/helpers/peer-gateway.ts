@@ -1,24 +1,19 @@
 /**
  * Several gateways of the trust space on loopback, for the relay's end-to-end tests: each one a
- * real `mssgw serve` process with its own data and certificate folders, its own domains and
- * mailboxes, and — unlike test/helpers/server.ts, whose free ports come from the environment
- * and so win over the config file — an MX port that may be fixed in advance, so that another
- * gateway's `relay.routes` can point at it before it starts, and so that it can be restarted on
- * the same port. Also the small readers the tests need: queue rows, folders, message files,
- * and a bounded wait that polls for a state instead of sleeping for a duration.
+ * real `mssgw serve` process (startServer) with its own data and certificate folders, its own
+ * domains and mailboxes, and an MX port that may be fixed in advance, so that another gateway's
+ * `relay.routes` can point at it before it starts, and so that it can be restarted on the same
+ * port. Also the small readers the tests need: queue rows, folders, message files, and a
+ * bounded wait that polls for a state instead of sleeping for a duration.
  */
-import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
-import forge from 'node-forge';
 import * as admin from '../../src/admin/provisioning.js';
 import { openStore } from '../../src/store/open.js';
-import { CA_CERT, CA_KEY } from '../../src/tls/certificates.js';
-import { MSSGW, type Sandbox } from './cli.js';
-import type { Ports, RunningServer } from './server.js';
+import { CA_CERT, CA_KEY, writeCa } from '../../src/tls/certificates.js';
+import type { Sandbox } from './cli.js';
 
 /** A port free on 127.0.0.1 right now: listen on 0, read the port, close. */
 export function freePort(): Promise<number> {
@@ -40,33 +35,12 @@ export function shareCa(fromCertDir: string, toCertDir: string): void {
 }
 
 /**
- * Writes a CA of its own into `certDir` (ca.crt, ca.key), under a name of its own so no
- * verifier can mistake it for the development CA; `initCertificates` then signs the server
- * certificate with it. For a gateway outside the trust space.
+ * Writes a CA of its own into `certDir`, under a name of its own so no verifier can mistake it
+ * for the development CA; `initCertificates` then signs the server certificate with it. For a
+ * gateway outside the trust space.
  */
 export function createOwnCa(certDir: string, commonName: string): void {
-  const keys = forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 });
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = keys.publicKey;
-  cert.serialNumber = '01';
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + 365 * 24 * 3600 * 1000);
-  const subject = [
-    { name: 'commonName', value: commonName },
-    { name: 'organizationName', value: 'outside the trust space' },
-    { name: 'countryName', value: 'FR' },
-  ];
-  cert.setSubject(subject);
-  cert.setIssuer(subject);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: true, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ]);
-  cert.sign(keys.privateKey, forge.md.sha256.create());
-  mkdirSync(certDir, { recursive: true, mode: 0o700 });
-  writeFileSync(path.join(certDir, CA_KEY), forge.pki.privateKeyToPem(keys.privateKey), { mode: 0o600 });
-  writeFileSync(path.join(certDir, CA_CERT), forge.pki.certificateToPem(cert));
+  writeCa(certDir, commonName, 'outside the trust space');
 }
 
 export interface GatewaySpec {
@@ -90,66 +64,6 @@ export async function provisionGateway(box: Sandbox, spec: GatewaySpec): Promise
   }
 }
 
-let configs = 0;
-
-/**
- * `mssgw serve --config FILE` with every port free except those given in `fixed` (the ports
- * go through the environment, which wins over the config file: see src/config.ts).
- */
-export async function startGatewayProcess(
-  box: Sandbox,
-  config: Record<string, unknown>,
-  fixed: Partial<Ports> = {},
-): Promise<RunningServer> {
-  const configFile = path.join(box.dir, `config-${process.pid}-${++configs}.json`);
-  writeFileSync(configFile, JSON.stringify(config));
-  const port = (name: keyof Ports) => String(fixed[name] ?? 0);
-  const child = spawn(process.execPath, [MSSGW, 'serve', '--config', configFile], {
-    cwd: box.dir,
-    env: {
-      ...box.env,
-      MSS_SMTP_PORT: port('smtp'),
-      MSS_SUBMISSION_PORT: port('submission'),
-      MSS_IMAP_PORT: port('imap'),
-      MSS_IMAPS_PORT: port('imaps'),
-      MSS_HTTP_PORT: port('http'),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let logs = '';
-  child.stderr!.on('data', (d: Buffer) => (logs += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-
-  const ports = await new Promise<Ports>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server not ready after 30 s:\n${logs}`)), 30_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const event = JSON.parse(line) as { event?: string; ports?: Ports };
-        if (event.event === 'ready' && event.ports) {
-          clearTimeout(timer);
-          resolve(event.ports);
-        }
-      } catch {
-        // not the ready line
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code} before ready:\n${logs}`));
-    });
-  });
-
-  return {
-    process: child,
-    ports,
-    logs: () => logs,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      child.kill(signal);
-      return exited;
-    },
-  };
-}
 
 /**
  * Polls `probe` every `intervalMs` until it returns something other than undefined/false/null,

@@ -21,20 +21,26 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-const ALL_PORTS_FREE = {
-  MSS_SMTP_PORT: '0',
-  MSS_SUBMISSION_PORT: '0',
-  MSS_IMAP_PORT: '0',
-  MSS_IMAPS_PORT: '0',
-  MSS_HTTP_PORT: '0',
-};
+let configs = 0;
 
-export async function startServer(box: Sandbox, config: Record<string, unknown> = {}): Promise<RunningServer> {
-  const configFile = path.join(box.dir, `config-${Date.now()}.json`);
+/**
+ * Every port is free (0) except those given in `fixed`. Ports go through the environment,
+ * which wins over the config file (src/config.ts).
+ */
+export async function startServer(box: Sandbox, config: Record<string, unknown> = {}, fixed: Partial<Ports> = {}): Promise<RunningServer> {
+  const configFile = path.join(box.dir, `config-${process.pid}-${++configs}.json`);
   writeFileSync(configFile, JSON.stringify(config));
+  const port = (name: keyof Ports) => String(fixed[name] ?? 0);
   const child = spawn(process.execPath, [MSSGW, 'serve', '--config', configFile], {
     cwd: box.dir,
-    env: { ...box.env, ...ALL_PORTS_FREE },
+    env: {
+      ...box.env,
+      MSS_SMTP_PORT: port('smtp'),
+      MSS_SUBMISSION_PORT: port('submission'),
+      MSS_IMAP_PORT: port('imap'),
+      MSS_IMAPS_PORT: port('imaps'),
+      MSS_HTTP_PORT: port('http'),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let logs = '';

@@ -200,18 +200,19 @@ export class MailTransaction {
       }
     }
 
-    const writers = sender.role === 'professional' ? await this.writers(sender.address, content.replyTo) : [];
+    const writers = sender.role === 'professional' && sender.address !== '' ? await this.writers(sender.address, content.replyTo) : [];
 
     for (const r of this.recipients) {
       let conversation = citizenConversation;
-      if (r.facts.party.role === 'citizen' && sender.role === 'professional') {
+      // A bounce (empty sender) opens no conversation and counts as no one having written.
+      if (r.facts.party.role === 'citizen' && sender.role === 'professional' && sender.address !== '') {
         const existing = await this.answeredConversation(content, r.address);
         conversation =
           conversations.push({ citizen: r.address, professional: sender.address, existingId: existing?.id, close: content.closing }) - 1;
         for (const professional of writers) contacts.push({ professional, citizen: r.address });
-        const email = r.facts.mailbox?.personalEmail;
-        if (config.notify.enabled && email) notify.push({ mailbox: r.address, email });
       }
+      const email = r.facts.party.role === 'citizen' ? r.facts.mailbox?.personalEmail : undefined;
+      if (config.notify.enabled && email) notify.push({ mailbox: r.address, email });
       if (r.facts.place.where === 'local') targets.push({ mailbox: r.address, folder: 'INBOX', conversation });
       else relay.push(r.address);
     }

@@ -158,3 +158,19 @@ describe('a citizen writes to a pharmacy (rule 6)', () => {
     expect((await asCitizen(JEANNE, PHARMACY, { subject: 'Merci', inReplyTo: answer })).accepted).toBe(true);
   });
 });
+
+describe('a bounce from another operator', () => {
+  it('reaches the citizen but counts as no one having written', async () => {
+    const outcome = await submit(
+      gateway.pipeline,
+      { origin: 'smtp-mx', address: '', client: { ip: '127.0.0.1' } },
+      [JEANNE],
+      () => compose({ from: 'MAILER-DAEMON@ch-lyon.mssante.fr', to: JEANNE, subject: 'Undelivered Mail', text: 'bounce' }),
+    );
+    expect(outcome.accepted).toBe(true);
+    const inbox = await gateway.store.messages.list(JEANNE, 'INBOX');
+    expect(inbox.find((m) => m.subject === 'Undelivered Mail')?.conversationId).toBeNull();
+    expect(await gateway.store.conversations.hasWritten('', JEANNE)).toBe(false);
+    expect(await gateway.store.conversations.hasWritten('mailer-daemon@ch-lyon.mssante.fr', JEANNE)).toBe(false);
+  });
+});

@@ -5,7 +5,8 @@
  * Size and element depth are bounded so a hostile file costs bounded time and memory.
  */
 import { SaxesParser, type SaxesTagNS } from 'saxes';
-import { invalid, sanitize } from './problem.js';
+import { LONG_TEXT, longTextRuns, type TextRun } from './long-text.js';
+import { DocumentProblem, invalid, sanitize } from './problem.js';
 
 export interface XmlElement {
   /** namespace URI ('' when none) */
@@ -69,12 +70,27 @@ function refuseDoctype(): never {
   throw invalid('XML_DOCTYPE', 'the XML has a DOCTYPE declaration (DTDs and entity declarations are refused: XXE, entity expansion)');
 }
 
-/** Parses a whole XML file into a tree, within the limits. Throws a DocumentProblem otherwise. */
-export function parseXml(content: Buffer, limits: XmlLimits): XmlElement {
+/**
+ * Parses a whole XML file into a tree, within the limits. Throws a DocumentProblem otherwise.
+ * Long runs of base64 text skip the parser (see long-text.ts); `longText` is the length from
+ * which a run is lifted (tests lower it, or set Infinity to parse everything).
+ */
+export function parseXml(content: Buffer, limits: XmlLimits, longText = LONG_TEXT): XmlElement {
   if (content.length > limits.maxXmlBytes) {
     throw invalid('XML_SIZE', `the XML file has ${content.length} bytes, more than the ${limits.maxXmlBytes} allowed`);
   }
   const text = decodeXml(content);
+  const runs = Number.isFinite(longText) ? longTextRuns(text, longText) : [];
+  try {
+    return parseText(text, limits, runs);
+  } catch (error) {
+    // A malformed document is parsed again whole, so that the refusal gives the exact position.
+    if (runs.length > 0 && error instanceof DocumentProblem && error.check === 'XML_SYNTAX') return parseText(text, limits, []);
+    throw error;
+  }
+}
+
+function parseText(text: string, limits: XmlLimits, runs: readonly TextRun[]): XmlElement {
   const parser = new SaxesParser({ xmlns: true, position: true });
   const stack: OpenElement[] = [];
   let root: OpenElement | undefined;
@@ -103,7 +119,19 @@ export function parseXml(content: Buffer, limits: XmlLimits): XmlElement {
     throw invalid('XML_SYNTAX', `the XML is not well-formed: ${sanitize(error.message, 200)}`);
   });
 
-  for (let offset = 0; offset < text.length; offset += SLICE) parser.write(text.slice(offset, offset + SLICE));
+  const feed = (from: number, to: number) => {
+    for (let offset = from; offset < to; offset += SLICE) parser.write(text.slice(offset, Math.min(offset + SLICE, to)));
+  };
+  let done = 0;
+  for (const run of runs) {
+    feed(done, run.start);
+    const open = stack.at(-1);
+    // XML reads CR LF and lone CR as LF (end-of-line handling); the parser would have too.
+    if (open) open.textParts.push(text.slice(run.start, run.end).replace(/\r\n?/g, '\n'));
+    else feed(run.start, run.end); // outside the root element: the parser judges it
+    done = run.end;
+  }
+  feed(done, text.length);
   parser.close();
   if (!root) throw invalid('XML_SYNTAX', 'the XML has no root element');
   return root;

@@ -65,6 +65,9 @@ export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
     requestCert: true,
     rejectUnauthorized: kind === 'mx' && config.trust.requireClientCert,
     hideENHANCEDSTATUSCODES: false, // smtp-server hides them by default; RFC 3463 codes are part of every answer here
+    // The DSN extension (RFC 3461: NOTIFY, RET) is not offered, as its options are not honoured
+    // yet; failures are always reported by an RFC 3464 notification.
+    hideDSN: true,
     disableReverseLookup: true,
     logger: false,
     socketTimeout: 120_000,

@@ -16,7 +16,7 @@ import {
   trySend,
   type World,
 } from '../helpers/world.js';
-import { sandbox } from '../helpers/cli.js';
+import { mssgw, sandbox } from '../helpers/cli.js';
 
 let world: World;
 beforeAll(async () => {
@@ -185,5 +185,19 @@ describe('the logs', () => {
     expect(logs).not.toContain('compte rendu');
     expect(logs).not.toContain(PASSWORD);
     expect(logs).not.toContain('wrong password!');
+  });
+});
+
+describe('the CLI while the server runs', () => {
+  it('takes effect at once: a new mailbox receives, a newly trusted operator is heard', async () => {
+    const newcomer = `dr.cuddy@hopital.mssante.fr`;
+    expect((await trySend(world.submission(), mail(DOCTOR, newcomer))).response).toMatch(/^550 5\.1\.1 /);
+    expect((await mssgw(world.box, ['mailbox', 'add-pro', newcomer, '--type', 'PER'])).code).toBe(0);
+    expect((await trySend(world.submission(), mail(DOCTOR, newcomer))).ok).toBe(true);
+
+    const stranger = 'dr.strange@clinique-nord.mssante.fr';
+    expect((await trySend(world.mx(), mail(stranger, COLLEAGUE))).response).toMatch(/^550 5\.7\.1 /);
+    expect((await mssgw(world.box, ['trust', 'add', 'clinique-nord.mssante.fr'])).code).toBe(0);
+    expect((await trySend(world.mx(), mail(stranger, COLLEAGUE))).ok).toBe(true);
   });
 });

@@ -5,6 +5,7 @@ export interface Metrics {
   registry: Registry;
   connections: Gauge<'door'>;
   messages: Counter<'door' | 'outcome'>;
+  refusals: Counter<'door' | 'code'>;
 }
 
 export function createMetrics(): Metrics {
@@ -22,6 +23,12 @@ export function createMetrics(): Metrics {
       name: 'mssgw_messages_total',
       help: 'Messages handled per door and outcome (delivered, refused, relayed)',
       labelNames: ['door', 'outcome'],
+      registers: [registry],
+    }),
+    refusals: new Counter({
+      name: 'mssgw_refusals_total',
+      help: 'Refusals per door and rule (the refusal code: NO_PRIOR_CONTACT, INVALID_DOCUMENT…)',
+      labelNames: ['door', 'code'],
       registers: [registry],
     }),
   };

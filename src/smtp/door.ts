@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import { certificateTrusted } from '../domain/trust.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import type { Refusal } from '../domain/refusals.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import type { MailTransaction } from '../pipeline/transaction.js';
 import type { Origin } from '../pipeline/types.js';
@@ -49,6 +50,10 @@ export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
     return s;
   };
   const door = kind === 'mx' ? 'smtp' : 'submission';
+  const refused = (r: Refusal) => {
+    metrics.refusals.inc({ door, code: r.code });
+    return refusalReply(r);
+  };
 
   const options: SMTPServerOptions = {
     name: config.hostname,
@@ -134,7 +139,7 @@ export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
           client: clientInfo(session),
           envelopeId: session.envelope.dsn?.envid ?? null,
         });
-        if ('code' in opened) return callback(refusalReply(opened));
+        if ('code' in opened) return callback(refused(opened));
         state(session).transaction = opened;
         callback();
       })().catch((err: unknown) => {
@@ -147,7 +152,7 @@ export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
       const transaction = state(session).transaction;
       if (!transaction) return callback(smtpError(503, '5.5.1', 'Error: need MAIL command'));
       transaction.addRecipient(address.address).then(
-        (refused) => callback(refused ? refusalReply(refused) : undefined),
+        (refusal) => callback(refusal ? refused(refusal) : undefined),
         (err: unknown) => {
           log.error({ err, door }, 'RCPT TO failed with an error');
           callback(TEMPORARY_FAILURE());
@@ -165,7 +170,7 @@ export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
       transaction.receive(stream).then(
         (outcome) => {
           metrics.messages.inc({ door, outcome: outcome.accepted ? 'accepted' : 'refused' });
-          if (!outcome.accepted) return callback(refusalReply(outcome.refusal));
+          if (!outcome.accepted) return callback(refused(outcome.refusal));
           callback(null, `Message accepté / Message accepted: queued as ${outcome.queueId}`);
         },
         (err: unknown) => {

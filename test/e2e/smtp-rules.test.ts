@@ -201,3 +201,13 @@ describe('the CLI while the server runs', () => {
     expect((await trySend(world.mx(), mail(stranger, COLLEAGUE))).ok).toBe(true);
   });
 });
+
+describe('metrics', () => {
+  it('count messages and refusals per door and rule, without addresses', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${world.server.ports.http}/metrics`)).text();
+    expect(text).toMatch(/mssgw_messages_total\{door="submission",outcome="accepted"\} [1-9]/);
+    expect(text).toMatch(/mssgw_refusals_total\{door="submission",code="MAILBOX_UNAVAILABLE"\} [1-9]/);
+    expect(text).toMatch(/mssgw_refusals_total\{door="smtp",code="SENDER_NOT_TRUSTED"\} [1-9]/);
+    expect(text).not.toContain('@');
+  });
+});

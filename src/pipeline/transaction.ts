@@ -7,21 +7,20 @@
 import type { Readable } from 'node:stream';
 import { pipeline as pump } from 'node:stream/promises';
 import { PassThrough, Transform } from 'node:stream';
-import { writersOf } from '../domain/conversations.js';
 import { isPrescriptionCode } from '../domain/categories.js';
 import { decideAuthor, decideContent, decideRecipient, type Condition, type SenderFacts } from '../domain/policy.js';
 import { refusal, type Refusal } from '../domain/refusals.js';
 import { judge, readAttachments, type CdaDocument } from '../documents/check.js';
 import type { BlobDraft } from '../store/fs/blobs.js';
-import type { ConversationChange, Delivery, DeliveryTarget, Filing } from '../store/types.js';
-import { categoryOf } from '../domain/categories.js';
 import { readContent, type MessageContent } from './content.js';
+import { filingsFor } from './filing.js';
+import { answeredConversation, route } from './routing.js';
 import type { AddressFacts } from './facts.js';
 import type { PipelineDeps } from './pipeline.js';
 import { receivedHeader } from './received.js';
 import type { Outcome, SenderInput } from './types.js';
 
-interface AcceptedRecipient {
+export interface AcceptedRecipient {
   address: string;
   facts: AddressFacts;
   conditions: Condition[];
@@ -153,7 +152,7 @@ export class MailTransaction {
     const hasPrescription = all.some((d) => isPrescriptionCode(d.typeCode));
     for (const r of this.recipients) {
       if (r.conditions.length === 0) continue;
-      const conversation = await this.answeredConversation(content, this.citizenOf(r));
+      const conversation = await answeredConversation(this.deps, content, this.citizenOf(r));
       const verdict = decideContent(
         r.conditions,
         { hasPrescription, conversation: conversation && { closed: conversation.state === 'closed' } },
@@ -168,9 +167,6 @@ export class MailTransaction {
     return r.facts.party.role === 'citizen' ? r.address : this.sender.party.address;
   }
 
-  private answeredConversation(content: MessageContent, citizen: string) {
-    return content.answers.length ? this.deps.store.conversations.answered(content.answers, citizen) : Promise.resolve(undefined);
-  }
 
   /**
    * Commits the delivery. Once the body is durable it is never deleted here, even if the commit
@@ -183,44 +179,7 @@ export class MailTransaction {
     const messageId = content.messageId ?? `<${draft.id}@${config.hostname}>`;
     const now = Date.now();
 
-    const targets: DeliveryTarget[] = [];
-    const relay: string[] = [];
-    const conversations: ConversationChange[] = [];
-    const contacts: Delivery['contacts'] = [];
-    const notify: Delivery['notify'] = [];
-
-    // Conversations link a professional and a citizen: each citizen recipient of a
-    // professional, or the one citizen who writes.
-    let citizenConversation: number | undefined;
-    if (sender.role === 'citizen') {
-      const firstPro = this.recipients.find((r) => r.facts.party.role === 'professional');
-      if (firstPro) {
-        const existing = await this.answeredConversation(content, sender.address);
-        citizenConversation = conversations.push({ citizen: sender.address, professional: firstPro.address, existingId: existing?.id }) - 1;
-      }
-    }
-
-    const writers = sender.role === 'professional' && sender.address !== '' ? await this.writers(sender.address, content.replyTo) : [];
-
-    for (const r of this.recipients) {
-      let conversation = citizenConversation;
-      // A bounce (empty sender) opens no conversation and counts as no one having written.
-      if (r.facts.party.role === 'citizen' && sender.role === 'professional' && sender.address !== '') {
-        const existing = await this.answeredConversation(content, r.address);
-        conversation =
-          conversations.push({ citizen: r.address, professional: sender.address, existingId: existing?.id, close: content.closing }) - 1;
-        for (const professional of writers) contacts.push({ professional, citizen: r.address });
-      }
-      const email = r.facts.party.role === 'citizen' ? r.facts.mailbox?.personalEmail : undefined;
-      if (config.notify.enabled && email) notify.push({ mailbox: r.address, email });
-      if (r.facts.place.where === 'local') targets.push({ mailbox: r.address, folder: 'INBOX', conversation });
-      else relay.push(r.address);
-    }
-    // The webmail keeps a copy of what was sent; mail clients file their own (IMAP APPEND).
-    if (this.input.origin === 'webmail') {
-      targets.push({ mailbox: sender.address, folder: 'Sent', flags: ['\\Seen'], conversation: citizenConversation });
-    }
-
+    const routing = await route(this.deps, this.input.origin, sender, this.recipients, content);
     const audit = this.recipients.map((r) => ({
       actor: sender.address,
       action: r.facts.place.where === 'local' ? 'message.deliver' : 'message.relay',
@@ -230,7 +189,7 @@ export class MailTransaction {
       detail: `${this.input.origin} ${messageId}${documentCount(documents, r.address)}`,
     }));
 
-    const filings = await this.filings(documents);
+    const filings = await filingsFor(this.deps, sender.address, this.recipients, documents);
     const size = await blobs.persist(draft);
     persisted();
     await store.messages.deliver({
@@ -242,11 +201,7 @@ export class MailTransaction {
       from: content.from[0] ?? null,
       date: content.date,
       hasAttachments: content.attachments.length > 0,
-      targets,
-      relay,
-      conversations,
-      contacts,
-      notify,
+      ...routing,
       audit,
       expiresAt: {
         professional: new Date(now + config.retention.professionalDays * DAY),
@@ -255,63 +210,8 @@ export class MailTransaction {
       relayExpiresAt: new Date(now + config.relay.expireHours * 3600 * 1000),
       filings,
     });
-    this.deps.events.committed({ relay: relay.length, notify: notify.length });
+    this.deps.events.committed({ relay: routing.relay.length, notify: routing.notify.length });
     return { accepted: true, messageId, queueId: draft.id, recipients: this.recipients.map((r) => r.address) };
-  }
-
-  /**
-   * The documents each local citizen recipient gets in their record, their CDA and PDF written
-   * as durable files first. A document already in the record is not written again.
-   */
-  private async filings(documents: Map<string, CdaDocument[]>): Promise<Filing[]> {
-    const filings: Filing[] = [];
-    for (const r of this.recipients) {
-      if (r.facts.party.role !== 'citizen' || r.facts.place.where !== 'local') continue;
-      for (const doc of documents.get(r.address) ?? []) {
-        if (await this.deps.store.record.has(r.address, doc.idKey)) continue;
-        filings.push({
-          citizen: r.address,
-          documentId: doc.idKey,
-          setId: doc.setIdKey,
-          version: doc.version,
-          typeCode: doc.typeCode,
-          category: categoryOf(doc.typeCode),
-          title: doc.title,
-          authorName: doc.author.name ?? null,
-          authorId: doc.author.id ?? null,
-          effectiveAt: doc.effectiveDate ?? null,
-          effectiveTime: doc.effectiveTime,
-          sender: this.sender.party.address,
-          confidentiality: doc.xdmConfidentiality,
-          cda: await this.storeFile(doc.xml),
-          pdf: doc.pdf ? await this.storeFile(doc.pdf) : null,
-        });
-      }
-    }
-    return filings;
-  }
-
-  private async storeFile(content: Buffer): Promise<{ blobId: string; size: number }> {
-    const draft = await this.deps.blobs.create();
-    try {
-      draft.stream.end(content);
-      return { blobId: draft.id, size: await this.deps.blobs.persist(draft) };
-    } catch (err) {
-      await this.deps.blobs.discard(draft);
-      throw err;
-    }
-  }
-
-  /** The professionals this message counts as "having written" for: sender and MSSanté Reply-To. */
-  private async writers(sender: string, replyTo: string[]): Promise<string[]> {
-    const professionals = new Set<string>();
-    for (const address of replyTo) {
-      const described = await this.deps.facts.describe(address);
-      if (described.ok && described.facts.party.role === 'professional' && described.facts.place.where !== 'outside') {
-        professionals.add(described.facts.party.address);
-      }
-    }
-    return writersOf(sender, replyTo, (a) => professionals.has(a));
   }
 
   private async refused(target: string, r: Refusal): Promise<Refusal> {

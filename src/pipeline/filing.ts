@@ -1,0 +1,54 @@
+/**
+ * What a delivery files into citizens' health records: each valid CDA document sent to a local
+ * citizen, with its CDA and extracted PDF written as durable files before the commit. A document
+ * already in the record is not written again (the record files it once).
+ */
+import { categoryOf } from '../domain/categories.js';
+import type { CdaDocument } from '../documents/check.js';
+import type { Filing } from '../store/types.js';
+import type { PipelineDeps } from './pipeline.js';
+import type { AcceptedRecipient } from './transaction.js';
+
+export async function filingsFor(
+  deps: Pick<PipelineDeps, 'store' | 'blobs'>,
+  sender: string,
+  recipients: readonly AcceptedRecipient[],
+  documents: ReadonlyMap<string, CdaDocument[]>,
+): Promise<Filing[]> {
+  const filings: Filing[] = [];
+  for (const r of recipients) {
+    if (r.facts.party.role !== 'citizen' || r.facts.place.where !== 'local') continue;
+    for (const doc of documents.get(r.address) ?? []) {
+      if (await deps.store.record.has(r.address, doc.idKey)) continue;
+      filings.push({
+        citizen: r.address,
+        documentId: doc.idKey,
+        setId: doc.setIdKey,
+        version: doc.version,
+        typeCode: doc.typeCode,
+        category: categoryOf(doc.typeCode),
+        title: doc.title,
+        authorName: doc.author.name ?? null,
+        authorId: doc.author.id ?? null,
+        effectiveAt: doc.effectiveDate ?? null,
+        effectiveTime: doc.effectiveTime,
+        sender,
+        confidentiality: doc.xdmConfidentiality,
+        cda: await storeFile(deps, doc.xml),
+        pdf: doc.pdf ? await storeFile(deps, doc.pdf) : null,
+      });
+    }
+  }
+  return filings;
+}
+
+async function storeFile(deps: Pick<PipelineDeps, 'blobs'>, content: Buffer): Promise<{ blobId: string; size: number }> {
+  const draft = await deps.blobs.create();
+  try {
+    draft.stream.end(content);
+    return { blobId: draft.id, size: await deps.blobs.persist(draft) };
+  } catch (err) {
+    await deps.blobs.discard(draft);
+    throw err;
+  }
+}

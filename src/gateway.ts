@@ -106,7 +106,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   });
 
   const smtpDoor = (kind: 'mx' | 'submission') =>
-    createSmtpDoor({ kind, config, pipeline, login, trust: store.trust, tls, log, metrics });
+    createSmtpDoor({ kind, config, pipeline, login, tls, log, metrics });
   const listeners: Listener[] = [
     smtpListener('smtp', smtpDoor('mx')),
     smtpListener('submission', smtpDoor('submission')),

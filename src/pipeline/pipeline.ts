@@ -6,6 +6,7 @@
 import type { Config } from '../config.js';
 import { decideSender, type SenderFacts } from '../domain/policy.js';
 import { refusal, type Refusal } from '../domain/refusals.js';
+import { certificateTrusted } from '../domain/trust.js';
 import type { Logger } from '../log.js';
 import type { BlobStore } from '../store/fs/blobs.js';
 import type { Store } from '../store/types.js';
@@ -39,6 +40,8 @@ export function createPipeline(options: Omit<PipelineDeps, 'facts'>): Pipeline {
   return {
     facts,
     async open(input) {
+      const peer = await peerRefusal(deps, input);
+      if (peer) return audited(deps, input, peer);
       const sender = await senderFacts(deps, input);
       if ('code' in sender) return audited(deps, input, sender);
       const verdict = decideSender(sender);
@@ -46,6 +49,18 @@ export function createPipeline(options: Omit<PipelineDeps, 'facts'>): Pipeline {
       return new MailTransaction(deps, input, sender);
     },
   };
+}
+
+/**
+ * With trust.requireClientCert, another operator must present a certificate from the trusted CA
+ * that names a domain of the trust space (the TLS handshake already refused other CAs).
+ */
+async function peerRefusal(deps: PipelineDeps, input: SenderInput): Promise<Refusal | undefined> {
+  if (input.origin !== 'smtp-mx' || !deps.config.trust.requireClientCert) return undefined;
+  const certificate = input.client.certificate;
+  if (certificate?.authorized && (await certificateTrusted(certificate.names, (d) => deps.store.trust.isTrusted(d)))) return undefined;
+  const names = certificate?.names.length ? certificate.names.join(', ') : 'none';
+  return refusal('SENDER_NOT_TRUSTED', `the client certificate (${names}) is not one of the trust space`);
 }
 
 async function senderFacts(deps: PipelineDeps, input: SenderInput): Promise<SenderFacts | Refusal> {

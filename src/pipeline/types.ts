@@ -10,6 +10,8 @@ export interface ClientInfo {
   helo?: string;
   /** e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384"; absent on a clear connection */
   tls?: string;
+  /** the client certificate presented during TLS: verified against the trusted CA or not */
+  certificate?: { authorized: boolean; names: string[] };
 }
 
 export interface SenderInput {

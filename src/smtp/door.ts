@@ -7,7 +7,6 @@ import type { TLSSocket } from 'node:tls';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { Login } from '../auth/login.js';
 import type { Config } from '../config.js';
-import { certificateTrusted } from '../domain/trust.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Refusal } from '../domain/refusals.js';
@@ -15,7 +14,6 @@ import type { Pipeline } from '../pipeline/pipeline.js';
 import type { MailTransaction } from '../pipeline/transaction.js';
 import type { Origin } from '../pipeline/types.js';
 import type { TlsMaterial } from '../tls/certificates.js';
-import type { TrustStore } from '../store/types.js';
 import { peerIdentity, type PeerIdentity } from './certificate.js';
 import { installSmtpExtensions } from './extensions.js';
 import { TEMPORARY_FAILURE, TLS_REQUIRED, refusalReply, smtpError } from './replies.js';
@@ -27,7 +25,6 @@ export interface SmtpDoorDeps {
   config: Config;
   pipeline: Pipeline;
   login: Login;
-  trust: TrustStore;
   tls: TlsMaterial;
   log: Logger;
   metrics: Metrics;
@@ -124,19 +121,11 @@ export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
     onMailFrom(address, session, callback) {
       if (!session.secure) return callback(TLS_REQUIRED());
       (async () => {
-        if (kind === 'mx' && config.trust.requireClientCert) {
-          const peer = state(session).peer;
-          if (!peer?.authorized || !(await certificateTrusted(peer.names, (d) => deps.trust.isTrusted(d)))) {
-            return callback(
-              smtpError(550, '5.7.1', "Certificat client hors de l'espace de confiance / client certificate not in the trust space"),
-            );
-          }
-        }
         const opened = await pipeline.open({
           origin: ORIGIN[kind],
           address: address.address.toLowerCase(),
           authenticatedAs: typeof session.user === 'string' ? session.user : undefined,
-          client: clientInfo(session),
+          client: { ...clientInfo(session), certificate: state(session).peer },
           envelopeId: session.envelope.dsn?.envid ?? null,
         });
         if ('code' in opened) return callback(refused(opened));

@@ -12,7 +12,8 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
-import { query, waitFor } from '../helpers/peer-gateway.js';
+import { query } from '../helpers/peer-gateway.js';
+import { waitFor } from '../helpers/wait.js';
 import { DOCTOR, INS, REMOTE_DOCTOR, citizen, startWorld, trySend, type World } from '../helpers/world.js';
 
 const JEANNE = citizen(INS.jeanne);

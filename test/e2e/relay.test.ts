@@ -22,10 +22,10 @@ import {
   readBlob,
   relayRows,
   shareCa,
-  waitFor,
   type RelayRow,
 } from '../helpers/peer-gateway.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 import { DOCTOR, HOSPITAL, OTHER_OPERATOR, PASSWORD, REMOTE_DOCTOR, trySend } from '../helpers/world.js';
 
 const A_HOST = `mx.${HOSPITAL}`;

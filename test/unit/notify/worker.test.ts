@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../helpers/wait.js';
 import { parseConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/log.js';
 import { NOTIFICATION_SUBJECT } from '../../../src/notify/message.js';
@@ -119,22 +120,13 @@ async function setup(port: number, enabled = true): Promise<Setup> {
   };
 }
 
-async function until<T>(what: string, check: () => T | undefined | false, bound = 20_000): Promise<T> {
-  const deadline = Date.now() + bound;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('notification worker', () => {
   it('sends the generic notification to the personal address, nothing about the message', async () => {
     const relay = await startRelay();
     const s = await setup(relay.port);
 
-    await until('sent', () => s.row().state === 'sent');
+    await waitFor('sent', () => s.row().state === 'sent');
     expect(relay.mails).toHaveLength(1);
     const { to, mail } = relay.mails[0]!;
     expect(to).toEqual([PERSONAL]);
@@ -148,9 +140,9 @@ describe('notification worker', () => {
     const relay = await startRelay((n) => (n === 1 ? [451, '4.3.0 Try later'] : undefined));
     const s = await setup(relay.port);
 
-    const deferred = await until('a deferral', () => s.row().attempts === 1 && s.row());
+    const deferred = await waitFor('a deferral', () => s.row().attempts === 1 && s.row());
     expect(deferred.last_error).toContain('451');
-    await until('sent', () => s.row().state === 'sent');
+    await waitFor('sent', () => s.row().state === 'sent');
     expect(s.row().attempts).toBe(2);
     expect(relay.mails).toHaveLength(1);
   });
@@ -159,7 +151,7 @@ describe('notification worker', () => {
     const relay = await startRelay(() => [550, '5.1.1 No such user']);
     const s = await setup(relay.port);
 
-    await until('failed', () => s.row().state === 'failed');
+    await waitFor('failed', () => s.row().state === 'failed');
     expect(s.row()).toMatchObject({ attempts: 1, last_error: expect.stringContaining('550') });
   });
 

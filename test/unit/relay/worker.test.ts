@@ -10,6 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { simpleParser } from 'mailparser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../helpers/wait.js';
 import { parseConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/log.js';
 import { startRelayWorker, type DeliverLocal, type Worker } from '../../../src/relay/worker.js';
@@ -134,16 +135,6 @@ async function queue(s: Setup, recipients: string[], options: { expired?: boolea
   s.worker.kick();
 }
 
-/** Polls until `check` returns something truthy; fails with the last value after the bound. */
-async function until<T>(what: string, check: () => T | undefined | false, bound = 20_000): Promise<T> {
-  const deadline = Date.now() + bound;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** A loopback port with nothing listening on it (yet). */
 async function closedPort(): Promise<number> {
@@ -162,7 +153,7 @@ describe('relay worker', () => {
     const s = await setup(p.port);
     await queue(s, ['x@peer.test', 'y@peer.test']);
 
-    const rows = await until('delivery', settled(s));
+    const rows = await waitFor('delivery', settled(s));
     expect(rows.map((r) => [r.recipient, r.state, r.attempts])).toEqual([
       ['x@peer.test', 'delivered', 1],
       ['y@peer.test', 'delivered', 1],
@@ -183,9 +174,9 @@ describe('relay worker', () => {
     const s = await setup(p.port);
     await queue(s, ['x@peer.test']);
 
-    const deferred = await until('a deferral', () => s.rows().find((r) => r.attempts === 1 && r.state === 'pending'));
+    const deferred = await waitFor('a deferral', () => s.rows().find((r) => r.attempts === 1 && r.state === 'pending'));
     expect(deferred.last_error).toMatch(/^451 4\.3\.0 Try again later/);
-    const [row] = await until('delivery', settled(s));
+    const [row] = await waitFor('delivery', settled(s));
     expect(row).toMatchObject({ state: 'delivered', attempts: 2, last_error: null });
     expect(p.received).toHaveLength(1);
     expect(s.dsns).toHaveLength(0);
@@ -196,13 +187,13 @@ describe('relay worker', () => {
     const s = await setup(port);
     await queue(s, ['x@peer.test']);
 
-    const deferred = await until('a deferral', () => s.rows().find((r) => r.attempts >= 1));
+    const deferred = await waitFor('a deferral', () => s.rows().find((r) => r.attempts >= 1));
     expect(deferred.state).toBe('pending');
     expect(deferred.last_error).toMatch(/^4\.4\.1 .*ECONNREFUSED/);
 
     const p = await peer(ourTls, { port });
     s.worker.kick();
-    const [row] = await until('delivery', settled(s));
+    const [row] = await waitFor('delivery', settled(s));
     expect(row!.state).toBe('delivered');
     expect(p.received).toHaveLength(1);
   });
@@ -212,7 +203,7 @@ describe('relay worker', () => {
     const s = await setup(p.port);
     await queue(s, ['x@peer.test', 'y@peer.test']);
 
-    const rows = await until('outcomes', settled(s));
+    const rows = await waitFor('outcomes', settled(s));
     expect(rows.map((r) => [r.recipient, r.state])).toEqual([
       ['x@peer.test', 'failed'],
       ['y@peer.test', 'delivered'],
@@ -244,7 +235,7 @@ describe('relay worker', () => {
     const s = await setup(p.port);
     await queue(s, ['x@peer.test', 'y@peer.test']);
 
-    const rows = await until('outcomes', settled(s));
+    const rows = await waitFor('outcomes', settled(s));
     expect(rows.map((r) => r.state)).toEqual(['failed', 'failed']);
     expect(s.dsns).toHaveLength(1);
     const mail = await simpleParser(s.dsns[0]!.raw);
@@ -258,7 +249,7 @@ describe('relay worker', () => {
     const s = await setup(p.port);
     await queue(s, ['x@peer.test'], { expired: true });
 
-    const [row] = await until('expiry', settled(s));
+    const [row] = await waitFor('expiry', settled(s));
     expect(row!.state).toBe('failed');
     expect(row!.last_error).toMatch(/expired/);
     expect(p.mailFrom).toHaveLength(0);
@@ -274,7 +265,7 @@ describe('relay worker', () => {
     const s = await setup(p.port);
     await queue(s, ['x@peer.test'], { sender: '' });
 
-    const [row] = await until('failure', settled(s));
+    const [row] = await waitFor('failure', settled(s));
     expect(row!.state).toBe('failed');
     expect(s.dsns).toHaveLength(0);
   });
@@ -284,7 +275,7 @@ describe('relay worker', () => {
     const s = await setup(p.port);
     await queue(s, ['x@peer.test']);
 
-    const deferred = await until('a TLS failure', () => s.rows().find((r) => r.attempts >= 1));
+    const deferred = await waitFor('a TLS failure', () => s.rows().find((r) => r.attempts >= 1));
     expect(deferred.state).toBe('pending');
     expect(deferred.last_error).toMatch(/^4\.7\.5 TLS/);
     expect(p.mailFrom).toHaveLength(0);
@@ -297,7 +288,7 @@ describe('relay worker', () => {
     const s = await setup(p.port);
     await queue(s, ['x@peer.test']);
 
-    const deferred = await until('a TLS failure', () => s.rows().find((r) => r.attempts >= 1));
+    const deferred = await waitFor('a TLS failure', () => s.rows().find((r) => r.attempts >= 1));
     expect(deferred.state).toBe('pending');
     expect(p.mailFrom).toHaveLength(0);
     expect(p.received).toHaveLength(0);
@@ -313,7 +304,7 @@ describe('relay worker', () => {
     const s = await setup(p.port);
     await queue(s, ['x@peer.test', 'y@peer.test', 'z@peer.test']);
 
-    const rows = await until('outcomes', settled(s));
+    const rows = await waitFor('outcomes', settled(s));
     expect(rows.map((r) => [r.recipient, r.state, r.attempts])).toEqual([
       ['x@peer.test', 'delivered', 1],
       ['y@peer.test', 'failed', 1],
@@ -334,7 +325,7 @@ describe('relay worker', () => {
     await s.store.trust.remove('peer.test');
     await queue(s, ['x@peer.test']);
 
-    const [row] = await until('failure', settled(s));
+    const [row] = await waitFor('failure', settled(s));
     expect(row!.state).toBe('failed');
     expect(row!.last_error).toMatch(/^5\.7\.1 /);
     expect(p.mailFrom).toHaveLength(0);
@@ -344,7 +335,7 @@ describe('relay worker', () => {
   it('stops promptly and leaves nothing scheduled', async () => {
     const s = await setup(await closedPort());
     await queue(s, ['x@peer.test']);
-    await until('an attempt', () => s.rows().find((r) => r.attempts >= 1));
+    await waitFor('an attempt', () => s.rows().find((r) => r.attempts >= 1));
     await s.worker.stop();
     const attempts = s.rows()[0]!.attempts;
     s.worker.kick(); // ignored once stopped

@@ -84,7 +84,3 @@ export function checkIns(input: string): InsCheck {
   if (insKey(value.slice(0, 13)) !== key) return fail('key', input);
   return { ok: true, ins: value };
 }
-
-export function isValidIns(input: string): boolean {
-  return checkIns(input).ok;
-}

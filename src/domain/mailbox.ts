@@ -25,7 +25,3 @@ export interface Mailbox {
 export function isProKind(text: string): text is ProKind {
   return (PRO_KINDS as readonly string[]).includes(text);
 }
-
-export function canReceive(mailbox: Pick<Mailbox, 'state'>): boolean {
-  return mailbox.state === 'open';
-}

@@ -108,18 +108,6 @@ export const STANDARD_FOLDERS = [
 ] as const;
 export type StandardFolder = (typeof STANDARD_FOLDERS)[number]['name'];
 
-export interface Folder {
-  id: number;
-  mailbox: string;
-  name: string;
-  specialUse: string | null;
-  uidValidity: number;
-  uidNext: number;
-  highestModseq: number;
-  messages: number;
-  unseen: number;
-}
-
 export interface StoredMessage {
   id: number;
   folderId: number;
@@ -235,7 +223,6 @@ export interface ConversationRecord {
 export interface MessageStore {
   /** commits a delivery atomically; the blob must already be durable on disk */
   deliver(delivery: Delivery): Promise<Delivered>;
-  folders(mailbox: string): Promise<Folder[]>;
   list(mailbox: string, folder: string): Promise<StoredMessage[]>;
   byId(mailbox: string, id: number): Promise<StoredMessage | undefined>;
   /** whether a committed row knows this body file (files no row knows are orphans) */

@@ -211,3 +211,22 @@ describe('metrics', () => {
     expect(text).not.toContain('@');
   });
 });
+
+describe('mssgw conversation close', () => {
+  it('closes a conversation the way X-MSS-MES: FIN does, once', async () => {
+    const db = world.db();
+    const { id } = db.prepare("SELECT id FROM conversations WHERE citizen = ? AND state = 'open' LIMIT 1").get(citizen(INS.jeanne)) as {
+      id: number;
+    };
+    db.close();
+    const closed = await mssgw(world.box, ['conversation', 'close', String(id)]);
+    expect(closed).toMatchObject({ code: 0 });
+    expect(closed.stdout).toContain(`conversation ${id} between ${DOCTOR} and ${citizen(INS.jeanne)} closed`);
+    const again = world.db();
+    expect(again.prepare('SELECT state FROM conversations WHERE id = ?').get(id)).toEqual({ state: 'closed' });
+    again.close();
+    expect((await mssgw(world.box, ['conversation', 'close', String(id)])).stderr).toContain('already closed');
+    expect((await mssgw(world.box, ['conversation', 'close', '99999'])).code).toBe(2);
+    expect((await mssgw(world.box, ['conversation', 'close', 'abc'])).stderr).toContain('is not a conversation id');
+  });
+});

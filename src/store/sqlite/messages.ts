@@ -9,7 +9,7 @@
  * synchronous=FULL, without stopping the event loop for the fsync.
  */
 import { open } from 'node:fs/promises';
-import type { Delivered, Delivery, Folder, MessageStore, StoredMessage } from '../types.js';
+import type { Delivered, Delivery, MessageStore, StoredMessage } from '../types.js';
 import { STANDARD_FOLDERS } from '../types.js';
 import { now, type Db } from './database.js';
 import { recordFiler } from './record.js';
@@ -31,7 +31,7 @@ interface MessageRow {
   conversation_id: number | null;
 }
 
-export function toMessage(row: MessageRow): StoredMessage {
+function toMessage(row: MessageRow): StoredMessage {
   return {
     id: row.id,
     folderId: row.folder_id,
@@ -186,10 +186,6 @@ export function sqliteMessages(db: Db): MessageStore {
     );
   }
 
-  const folders = db.prepare(`SELECT f.id, m.address AS mailbox, f.name, f.special_use, f.uid_validity, f.uid_next, f.highest_modseq,
-      (SELECT count(*) FROM messages x WHERE x.folder_id = f.id) AS messages,
-      (SELECT count(*) FROM messages x WHERE x.folder_id = f.id AND (' ' || x.flags || ' ') NOT LIKE '% \\Seen %') AS unseen
-    FROM folders f JOIN mailboxes m ON m.id = f.mailbox_id WHERE m.address = ? ORDER BY f.id`);
   const list = db.prepare(`SELECT x.* FROM messages x JOIN folders f ON f.id = x.folder_id JOIN mailboxes m ON m.id = f.mailbox_id
     WHERE m.address = ? AND f.name = ? ORDER BY x.uid`);
   const byId = db.prepare(`SELECT x.* FROM messages x JOIN folders f ON f.id = x.folder_id JOIN mailboxes m ON m.id = f.mailbox_id
@@ -206,21 +202,6 @@ export function sqliteMessages(db: Db): MessageStore {
         if (pending.length === 0) setImmediate(flush);
         pending.push({ delivery, resolve, reject });
       });
-    },
-    async folders(mailbox) {
-      return (folders.all(mailbox) as Array<Record<string, unknown>>).map(
-        (r): Folder => ({
-          id: r.id as number,
-          mailbox: r.mailbox as string,
-          name: r.name as string,
-          specialUse: r.special_use as string | null,
-          uidValidity: r.uid_validity as number,
-          uidNext: r.uid_next as number,
-          highestModseq: r.highest_modseq as number,
-          messages: r.messages as number,
-          unseen: r.unseen as number,
-        }),
-      );
     },
     async list(mailbox, folder) {
       return (list.all(mailbox, folder) as MessageRow[]).map(toMessage);

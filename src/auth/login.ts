@@ -3,7 +3,7 @@
  * webmail), with the failure throttle in front.
  */
 import { parseAddress } from '../domain/address.js';
-import type { Mailbox } from '../domain/mailbox.js';
+import { mayLogIn, type LoginDoor, type Mailbox } from '../domain/mailbox.js';
 import type { Store } from '../store/types.js';
 import { verifyPassword } from './passwords.js';
 import type { Throttle } from './throttle.js';
@@ -12,10 +12,6 @@ export type LoginResult =
   | { ok: true; mailbox: Mailbox }
   | { ok: false; reason: 'invalid' | 'blocked' | 'not-allowed' };
 
-export interface LoginOptions {
-  /** citizens log in to the webmail only (design: no SMTP/IMAP for citizen mailboxes) */
-  allowCitizens: boolean;
-}
 
 // Compared against when the address is unknown, so that an unknown address costs as much
 // time as a wrong password and does not reveal which addresses exist.
@@ -27,13 +23,9 @@ export function createLogin(store: Store, throttle: Throttle) {
     return parsed.ok ? store.mailboxes.byAddress(parsed.value.address) : undefined;
   }
 
-  function allowed(mailbox: Mailbox, options: LoginOptions): boolean {
-    return mailbox.state === 'open' && (options.allowCitizens || mailbox.kind !== 'CITIZEN');
-  }
-
   return {
     throttle,
-    async withPassword(address: string, password: string, ip: string, options: LoginOptions): Promise<LoginResult> {
+    async withPassword(address: string, password: string, ip: string, door: LoginDoor): Promise<LoginResult> {
       if (throttle.blocked(address, ip)) return { ok: false, reason: 'blocked' };
       const mailbox = await mailboxFor(address);
       const hash = mailbox ? await store.mailboxes.passwordHash(mailbox.address) : undefined;
@@ -42,7 +34,7 @@ export function createLogin(store: Store, throttle: Throttle) {
         throttle.failed(address, ip);
         return { ok: false, reason: 'invalid' };
       }
-      if (!allowed(mailbox, options)) {
+      if (!mayLogIn(mailbox, door)) {
         throttle.failed(address, ip);
         return { ok: false, reason: 'not-allowed' };
       }
@@ -51,7 +43,7 @@ export function createLogin(store: Store, throttle: Throttle) {
       return { ok: true, mailbox };
     },
     /** a client certificate already verified against the trusted CA names the mailbox */
-    async withCertificate(names: string[], requested: string, ip: string, options: LoginOptions): Promise<LoginResult> {
+    async withCertificate(names: string[], requested: string, ip: string, door: LoginDoor): Promise<LoginResult> {
       if (throttle.blocked(requested || names[0] || '', ip)) return { ok: false, reason: 'blocked' };
       const wanted = requested ? requested.toLowerCase() : names[0];
       const mailbox = wanted && names.includes(wanted) ? await mailboxFor(wanted) : undefined;
@@ -59,7 +51,7 @@ export function createLogin(store: Store, throttle: Throttle) {
         throttle.failed(wanted ?? '', ip);
         return { ok: false, reason: 'invalid' };
       }
-      if (!allowed(mailbox, options)) return { ok: false, reason: 'not-allowed' };
+      if (!mayLogIn(mailbox, door)) return { ok: false, reason: 'not-allowed' };
       await store.mailboxes.touch(mailbox.address);
       return { ok: true, mailbox };
     },

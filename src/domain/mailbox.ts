@@ -25,3 +25,11 @@ export interface Mailbox {
 export function isProKind(text: string): text is ProKind {
   return (PRO_KINDS as readonly string[]).includes(text);
 }
+
+/** The doors a person logs in through. */
+export type LoginDoor = 'smtp' | 'imap' | 'webmail';
+
+/** Only open mailboxes log in; citizens only through the webmail (their mail client is the webmail). */
+export function mayLogIn(mailbox: Pick<Mailbox, 'state' | 'kind'>, door: LoginDoor): boolean {
+  return mailbox.state === 'open' && (mailbox.kind !== 'CITIZEN' || door === 'webmail');
+}

@@ -111,7 +111,7 @@ export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
         // EXTERNAL is our extension (extensions.ts): smtp-server's types do not list it.
         (auth.method as string) === 'EXTERNAL'
           ? externalLogin(state(session).peer, auth.username ?? '', ip)
-          : login.withPassword(auth.username ?? '', auth.password ?? '', ip, { allowCitizens: false });
+          : login.withPassword(auth.username ?? '', auth.password ?? '', ip, 'smtp');
       attempt.then(done, (err: unknown) => {
         log.error({ err, door }, 'login failed with an error');
         callback(TEMPORARY_FAILURE());
@@ -174,7 +174,7 @@ export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
 
   async function externalLogin(peer: PeerIdentity | undefined, requested: string, ip: string) {
     if (!peer?.authorized) return { ok: false as const, reason: 'invalid' as const };
-    return login.withCertificate(peer.names, requested, ip, { allowCitizens: false });
+    return login.withCertificate(peer.names, requested, ip, 'smtp');
   }
 
   const server = new SMTPServer(options);

@@ -12,6 +12,7 @@ import {
 } from '../../src/domain/policy.js';
 import { refusalText } from '../../src/domain/refusals.js';
 import { certificateTrusted } from '../../src/domain/trust.js';
+import { mayLogIn } from '../../src/domain/mailbox.js';
 
 const doctor: Party = { role: 'professional', address: 'dr@hopital.fr', pharmacy: false };
 const pharmacy: Party = { role: 'professional', address: 'officine@hopital.fr', pharmacy: true };
@@ -143,5 +144,17 @@ describe('certificates of other operators', () => {
     expect(await certificateTrusted(['mx.ch-lyon.mssante.fr'], trusted)).toBe(true);
     expect(await certificateTrusted(['evil-ch-lyon.mssante.fr', 'localhost'], trusted)).toBe(false);
     expect(await certificateTrusted([], trusted)).toBe(false);
+  });
+});
+
+describe('logging in', () => {
+  it('is for open mailboxes; citizens only through the webmail', () => {
+    expect(mayLogIn({ state: 'open', kind: 'PER' }, 'smtp')).toBe(true);
+    expect(mayLogIn({ state: 'open', kind: 'ORG' }, 'imap')).toBe(true);
+    expect(mayLogIn({ state: 'closed', kind: 'PER' }, 'smtp')).toBe(false);
+    expect(mayLogIn({ state: 'open', kind: 'CITIZEN' }, 'webmail')).toBe(true);
+    expect(mayLogIn({ state: 'open', kind: 'CITIZEN' }, 'smtp')).toBe(false);
+    expect(mayLogIn({ state: 'open', kind: 'CITIZEN' }, 'imap')).toBe(false);
+    expect(mayLogIn({ state: 'opposed', kind: 'CITIZEN' }, 'webmail')).toBe(false);
   });
 });

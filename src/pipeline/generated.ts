@@ -6,9 +6,8 @@
 import { simpleParser } from 'mailparser';
 import { normaliseMessageId } from '../domain/conversations.js';
 import type { DeliverLocal } from '../relay/worker.js';
+import { expiry } from './expiry.js';
 import type { PipelineDeps } from './pipeline.js';
-
-const DAY = 24 * 3600 * 1000;
 
 export function generatedDelivery(deps: Pick<PipelineDeps, 'store' | 'blobs' | 'config'>): DeliverLocal {
   const { store, blobs, config } = deps;
@@ -40,11 +39,7 @@ export function generatedDelivery(deps: Pick<PipelineDeps, 'store' | 'blobs' | '
       contacts: [],
       notify: [],
       audit: [{ actor: `MAILER-DAEMON@${config.hostname}`, mailbox: target.address, target: target.address, ...audit }],
-      expiresAt: {
-        professional: new Date(now + config.retention.professionalDays * DAY),
-        citizen: new Date(now + config.retention.citizenDays * DAY),
-      },
-      relayExpiresAt: new Date(now),
+      ...expiry(config, now),
     });
   };
 }

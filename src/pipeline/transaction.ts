@@ -13,6 +13,7 @@ import { refusal, type Refusal } from '../domain/refusals.js';
 import { judge, readAttachments, type CdaDocument } from '../documents/check.js';
 import type { BlobDraft } from '../store/fs/blobs.js';
 import { readContent, type MessageContent } from './content.js';
+import { expiry } from './expiry.js';
 import { filingsFor } from './filing.js';
 import { answeredConversation, route } from './routing.js';
 import type { AddressFacts } from './facts.js';
@@ -25,8 +26,6 @@ export interface AcceptedRecipient {
   facts: AddressFacts;
   conditions: Condition[];
 }
-
-const DAY = 24 * 3600 * 1000;
 
 /** Counts the bytes going through and stops passing them on past the limit (the rest is drained). */
 class SizeGate extends Transform {
@@ -177,7 +176,6 @@ export class MailTransaction {
     const { store, blobs, config } = this.deps;
     const sender = this.sender.party;
     const messageId = content.messageId ?? `<${draft.id}@${config.hostname}>`;
-    const now = Date.now();
 
     const routing = await route(this.deps, this.input.origin, sender, this.recipients, content);
     const audit = this.recipients.map((r) => ({
@@ -203,11 +201,7 @@ export class MailTransaction {
       hasAttachments: content.attachments.length > 0,
       ...routing,
       audit,
-      expiresAt: {
-        professional: new Date(now + config.retention.professionalDays * DAY),
-        citizen: new Date(now + config.retention.citizenDays * DAY),
-      },
-      relayExpiresAt: new Date(now + config.relay.expireHours * 3600 * 1000),
+      ...expiry(config),
       filings,
     });
     this.deps.events.committed({ relay: routing.relay.length, notify: routing.notify.length });

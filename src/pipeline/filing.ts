@@ -34,21 +34,15 @@ export async function filingsFor(
         effectiveTime: doc.effectiveTime,
         sender,
         confidentiality: doc.xdmConfidentiality,
-        cda: await storeFile(deps, doc.xml),
-        pdf: doc.pdf ? await storeFile(deps, doc.pdf) : null,
+        cda: await stored(deps, doc.xml),
+        pdf: doc.pdf ? await stored(deps, doc.pdf) : null,
       });
     }
   }
   return filings;
 }
 
-async function storeFile(deps: Pick<PipelineDeps, 'blobs'>, content: Buffer): Promise<{ blobId: string; size: number }> {
-  const draft = await deps.blobs.create();
-  try {
-    draft.stream.end(content);
-    return { blobId: draft.id, size: await deps.blobs.persist(draft) };
-  } catch (err) {
-    await deps.blobs.discard(draft);
-    throw err;
-  }
+async function stored(deps: Pick<PipelineDeps, 'blobs'>, content: Buffer): Promise<{ blobId: string; size: number }> {
+  const { id, size } = await deps.blobs.put(content);
+  return { blobId: id, size };
 }

@@ -15,20 +15,12 @@ export function generatedDelivery(deps: Pick<PipelineDeps, 'store' | 'blobs' | '
     const target = await store.mailboxes.byAddress(mailbox);
     if (!target || target.state !== 'open') throw new Error(`mailbox ${mailbox} cannot receive`);
     const parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
-    const draft = await blobs.create();
-    let size: number;
-    try {
-      draft.stream.end(raw);
-      size = await blobs.persist(draft);
-    } catch (err) {
-      await blobs.discard(draft);
-      throw err;
-    }
+    const blob = await blobs.put(raw);
     const now = Date.now();
     await store.messages.deliver({
-      blob: { id: draft.id, size },
+      blob,
       envelopeSender,
-      messageId: parsed.messageId ? normaliseMessageId(parsed.messageId) : `<${draft.id}@${config.hostname}>`,
+      messageId: parsed.messageId ? normaliseMessageId(parsed.messageId) : `<${blob.id}@${config.hostname}>`,
       subject: parsed.subject ?? null,
       from: parsed.from?.value[0]?.address?.toLowerCase() ?? null,
       date: parsed.date ?? new Date(now),

@@ -52,6 +52,8 @@ export interface BlobStore {
   persist(draft: BlobDraft): Promise<number>;
   /** closes and deletes a draft that will not be kept */
   discard(draft: BlobDraft): Promise<void>;
+  /** writes a whole file held in memory (a generated message, a filed document), durably */
+  put(content: Buffer): Promise<{ id: string; size: number }>;
   read(id: string): Promise<Buffer>;
   stream(id: string, range?: { start: number; end: number }): Readable;
   size(id: string): Promise<number>;
@@ -126,7 +128,7 @@ export function fsBlobStore(dataDir: string): BlobStore {
     return path.join(root, id.slice(0, SHARD), id);
   };
 
-  return {
+  const store: BlobStore = {
     async create() {
       const id = newId();
       const shard = path.join(root, id.slice(0, SHARD));
@@ -152,6 +154,16 @@ export function fsBlobStore(dataDir: string): BlobStore {
       await endStream(draft.stream).catch(() => undefined);
       await draft.handle.close().catch(() => undefined);
       await unlink(draft.path).catch(() => undefined);
+    },
+    async put(content) {
+      const draft = await store.create();
+      try {
+        draft.stream.end(content);
+        return { id: draft.id, size: await store.persist(draft) };
+      } catch (err) {
+        await store.discard(draft);
+        throw err;
+      }
     },
     read: (id) => readFile(pathOf(id)),
     stream: (id, range) => createReadStream(pathOf(id), range),
@@ -179,4 +191,5 @@ export function fsBlobStore(dataDir: string): BlobStore {
       return removed;
     },
   };
+  return store;
 }

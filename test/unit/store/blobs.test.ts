@@ -52,3 +52,12 @@ describe('message files', () => {
     expect(() => blobs.stream('../../etc/passwd')).toThrow(/not a blob id/);
   });
 });
+
+describe('whole files', () => {
+  it('are written durably in one call', async () => {
+    const blobs = fsBlobStore(mkdtempSync(path.join(tmpdir(), 'blobs-')));
+    const { id, size } = await blobs.put(Buffer.from('%PDF-1.4 tiny'));
+    expect(size).toBe(13);
+    expect((await blobs.read(id)).toString()).toBe('%PDF-1.4 tiny');
+  });
+});

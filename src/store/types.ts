@@ -4,7 +4,9 @@
  * synchronously underneath. Each method is one atomic operation.
  */
 import type { Closing } from '../domain/conversations.js';
+import type { Readable, Writable } from 'node:stream';
 import type { Mailbox, MailboxKind, MailboxState, ProKind } from '../domain/mailbox.js';
+import type { MimeIndex } from '../mime/types.js';
 
 export class StoreConflict extends Error {
   override name = 'StoreConflict';
@@ -108,7 +110,102 @@ export const STANDARD_FOLDERS = [
 ] as const;
 export type StandardFolder = (typeof STANDARD_FOLDERS)[number]['name'];
 
+/** Folder names are full paths with this delimiter, in UTF-8 (IMAP converts to modified UTF-7). */
+export const FOLDER_DELIMITER = '/';
+
+/** The flags kept as columns; any other flag is a keyword. `\\Recent` is a session's, not stored. */
+export const SYSTEM_FLAGS = ['\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '\\Draft'] as const;
+export type SystemFlag = (typeof SYSTEM_FLAGS)[number];
+
+/** Why a store operation did not happen; the doors turn the code into their own answer. */
+export type StoreRefusalCode =
+  /** the folder or message named does not exist (or is not this mailbox's) */
+  | 'NOT_FOUND'
+  /** a folder of that name already exists */
+  | 'EXISTS'
+  /** a standard folder cannot be renamed or deleted; INBOX cannot be a child */
+  | 'PROTECTED'
+  /** a folder with children cannot be deleted */
+  | 'HAS_CHILDREN'
+  /** a limit: folders per mailbox, name length, keywords per message */
+  | 'LIMIT';
+
+export class StoreRefusal extends Error {
+  override name = 'StoreRefusal';
+  constructor(
+    readonly code: StoreRefusalCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Folder {
+  id: number;
+  mailboxId: number;
+  /** full path, FOLDER_DELIMITER between levels; 'INBOX' is always INBOX */
+  name: string;
+  /** RFC 6154 attribute (\\Sent, \\Drafts, \\Trash…) */
+  specialUse: string | null;
+  uidValidity: number;
+  uidNext: number;
+  /** RFC 7162: the highest MODSEQ of any change in this folder */
+  highestModseq: number;
+  subscribed: boolean;
+}
+
+export interface FolderStatus {
+  messages: number;
+  unseen: number;
+  /** messages with UIDs at or above the first one no session has claimed as \\Recent */
+  recent: number;
+  uidNext: number;
+  uidValidity: number;
+  highestModseq: number;
+  /** bytes of all messages */
+  size: number;
+}
+
+/** What SELECT needs to number messages: every UID in order, and where the unseen start. */
+export interface FolderView {
+  folder: Folder;
+  /** ascending; a message's sequence number is its index + 1 */
+  uids: Uint32Array;
+  /** UID of the first message without \\Seen, if any */
+  firstUnseenUid: number | null;
+  unseen: number;
+}
+
+export interface FolderStore {
+  /** every folder of the mailbox, by name */
+  list(mailboxId: number): Promise<Folder[]>;
+  byName(mailboxId: number, name: string): Promise<Folder | undefined>;
+  byId(mailboxId: number, folderId: number): Promise<Folder | undefined>;
+  /** StoreRefusal EXISTS / LIMIT; parents need not exist (LIST shows them as \\Noselect) */
+  create(mailboxId: number, name: string): Promise<Folder>;
+  /**
+   * Renames a folder and every folder below it, keeping their messages and UIDVALIDITY.
+   * Renaming INBOX moves its messages to a new folder and leaves INBOX empty (RFC 3501).
+   * StoreRefusal NOT_FOUND / EXISTS / PROTECTED.
+   */
+  rename(mailboxId: number, from: string, to: string): Promise<void>;
+  /** deletes a folder and its messages (tombstones kept). StoreRefusal NOT_FOUND / PROTECTED / HAS_CHILDREN */
+  remove(mailboxId: number, name: string): Promise<void>;
+  /** StoreRefusal NOT_FOUND */
+  subscribe(mailboxId: number, name: string, subscribed: boolean): Promise<void>;
+  status(mailboxId: number, folderId: number): Promise<FolderStatus>;
+  /** the UIDs of the folder, for a session that selects it */
+  view(mailboxId: number, folderId: number): Promise<FolderView>;
+  /**
+   * Claims the messages no session has seen as \\Recent yet (RFC 3501 §2.3.2: one session
+   * only). Returns the first recent UID for this session; every UID from it up is recent to it.
+   */
+  claimRecent(mailboxId: number, folderId: number): Promise<number>;
+}
+
+/** A message in a folder, as IMAP and the webmail list it. */
 export interface StoredMessage {
+  /** unique in the whole store, stable while the message stays in its folder */
   id: number;
   folderId: number;
   uid: number;
@@ -116,6 +213,7 @@ export interface StoredMessage {
   blobId: string;
   size: number;
   internalDate: Date;
+  /** system flags (\\Seen…) then keywords, in a stable order */
   flags: string[];
   messageId: string | null;
   subject: string | null;
@@ -123,6 +221,71 @@ export interface StoredMessage {
   date: Date | null;
   hasAttachments: boolean;
   conversationId: number | null;
+}
+
+export type FlagChange =
+  | { op: 'add'; flags: string[] }
+  | { op: 'remove'; flags: string[] }
+  | { op: 'replace'; flags: string[] };
+
+export interface FlagOutcome {
+  /** the messages whose flags changed, with their new flags and MODSEQ */
+  updated: Array<{ uid: number; flags: string[]; modseq: number }>;
+  /** RFC 7162 UNCHANGEDSINCE: messages modified after it, left alone */
+  conflicts: number[];
+  highestModseq: number;
+}
+
+export interface CopyOutcome {
+  /** the target folder's UIDVALIDITY, for COPYUID */
+  uidValidity: number;
+  /** source UID → new UID in the target, in source UID order */
+  pairs: Array<[source: number, target: number]>;
+}
+
+export interface NewMessage {
+  /** a durable blob (see BlobStore.persist) */
+  blob: { id: string; size: number };
+  mime: MimeIndex;
+  flags?: string[];
+  internalDate?: Date;
+  messageId?: string | null;
+  subject?: string | null;
+  from?: string | null;
+  date?: Date | null;
+  hasAttachments?: boolean;
+}
+
+/** What changed in a folder after a MODSEQ: the change journal, read. */
+export interface FolderChanges {
+  highestModseq: number;
+  /** messages added or whose flags changed after the MODSEQ, by UID */
+  changed: StoredMessage[];
+  /** UIDs expunged after the MODSEQ (tombstones), ascending */
+  expunged: number[];
+  /**
+   * true when tombstones older than the MODSEQ asked for were already pruned: `expunged` may
+   * then miss some, and a QRESYNC client must be told with VANISHED (EARLIER) of all it knows
+   */
+  incomplete: boolean;
+}
+
+/** One committed change, as every process that has sessions on the mailbox hears of it. */
+export interface MailboxChange {
+  mailboxId: number;
+  /** null when the folder list itself changed (created, renamed, deleted) */
+  folderId: number | null;
+  /** the folder's HIGHESTMODSEQ after the change */
+  modseq: number;
+}
+
+/**
+ * Change notification: in-process right after each commit, and from other processes (a second
+ * `serve`, `mssgw purge`) within a fraction of a second. A listener learns *that* a folder
+ * changed; it reads *what* changed with `MessageStore.changes`.
+ */
+export interface ChangeFeed {
+  subscribe(mailboxId: number, listener: (change: MailboxChange) => void): () => void;
 }
 
 /** A conversation this delivery opens, continues or closes, with one citizen. */
@@ -145,6 +308,8 @@ export interface DeliveryTarget {
 /** Everything one accepted message changes, committed at once (or not at all). */
 export interface Delivery {
   blob: { id: string; size: number };
+  /** the body's MIME index, kept with the blob */
+  mime: MimeIndex;
   envelopeSender: string;
   messageId: string;
   subject: string | null;
@@ -220,13 +385,37 @@ export interface ConversationRecord {
   createdAt: Date;
 }
 
+/**
+ * The one writer of mailbox state. Every change (delivery, append, flags, copy, move, expunge,
+ * retention) gets a MODSEQ, leaves tombstones for what it removes, and is announced on the
+ * ChangeFeed. Every call names the mailbox: nothing of another mailbox can be read or changed
+ * through an id or a UID guessed by a client.
+ */
 export interface MessageStore {
   /** commits a delivery atomically; the blob must already be durable on disk */
   deliver(delivery: Delivery): Promise<Delivered>;
-  list(mailbox: string, folder: string): Promise<StoredMessage[]>;
-  byId(mailbox: string, id: number): Promise<StoredMessage | undefined>;
+  /** a message written into a folder by its owner (IMAP APPEND, a draft); returns its UID */
+  append(mailboxId: number, folderId: number, message: NewMessage): Promise<{ id: number; uid: number; modseq: number }>;
+  /** messages with these UIDs (ascending, any that exist), optionally only those changed after a MODSEQ */
+  fetch(mailboxId: number, folderId: number, uids: readonly number[], options?: { changedSince?: number }): Promise<StoredMessage[]>;
+  /** a page of a folder, newest first (by UID), for the webmail */
+  page(mailboxId: number, folderId: number, options: { beforeUid?: number; limit: number }): Promise<StoredMessage[]>;
+  byId(mailboxId: number, id: number): Promise<StoredMessage | undefined>;
+  /** the MIME index of a stored body (shared by every copy of the message) */
+  mime(blobId: string): Promise<MimeIndex | undefined>;
+  setFlags(mailboxId: number, folderId: number, uids: readonly number[], change: FlagChange, options?: { unchangedSince?: number }): Promise<FlagOutcome>;
+  /** StoreRefusal NOT_FOUND when the target folder is not this mailbox's */
+  copy(mailboxId: number, folderId: number, uids: readonly number[], targetFolderId: number): Promise<CopyOutcome>;
+  /** copy, then expunge from the source, in one transaction */
+  move(mailboxId: number, folderId: number, uids: readonly number[], targetFolderId: number): Promise<CopyOutcome & { expunged: number[]; modseq: number }>;
+  /** removes the messages flagged \\Deleted (only among `uids` when given: UID EXPUNGE) */
+  expunge(mailboxId: number, folderId: number, uids?: readonly number[]): Promise<{ expunged: number[]; modseq: number }>;
+  /** the journal of a folder since a MODSEQ */
+  changes(mailboxId: number, folderId: number, sinceModseq: number): Promise<FolderChanges>;
   /** whether a committed row knows this body file (files no row knows are orphans) */
   hasBlob(id: string): Promise<boolean>;
+  /** @deprecated the messages of a folder by mailbox address and folder name (tests, CLI) */
+  list(mailbox: string, folder: string): Promise<StoredMessage[]>;
 }
 
 export interface ConversationStore {
@@ -292,13 +481,48 @@ export interface RetentionStore {
   apply(now: Date, traceBefore: Date, unusedSince: Date): Promise<RetentionPlan & { unusedBlobs: string[] }>;
 }
 
+/**
+ * A body being written: the stream takes the bytes; `read` gives ranges of what was written so
+ * far (the checks read a message's parts before it is kept). Nothing here is a path or a file
+ * handle: an engine may keep bodies elsewhere than in files.
+ */
+export interface BlobDraft {
+  readonly id: string;
+  readonly stream: Writable;
+  /** bytes written so far */
+  readonly size: number;
+  /** bytes [start, end) of what the stream has written (after it finished) */
+  read(start: number, end: number): Promise<Buffer>;
+}
+
+/** Message bodies, filed documents and extracted files, by id. */
+export interface BlobStore {
+  /** a new body, open for writing */
+  create(): Promise<BlobDraft>;
+  /** ends the draft and makes it durable (on disk before this resolves); returns its size */
+  persist(draft: BlobDraft): Promise<number>;
+  /** ends and deletes a draft that will not be kept */
+  discard(draft: BlobDraft): Promise<void>;
+  /** writes a whole body held in memory, durably */
+  put(content: Buffer): Promise<{ id: string; size: number }>;
+  read(id: string, range?: { start: number; end: number }): Promise<Buffer>;
+  /** `end` is exclusive */
+  stream(id: string, range?: { start: number; end: number }): Readable;
+  size(id: string): Promise<number>;
+  remove(id: string): Promise<void>;
+  /** removes bodies older than `olderThan` that `isKnown` does not claim; returns how many */
+  sweepOrphans(isKnown: (id: string) => Promise<boolean>, olderThan: Date): Promise<number>;
+}
+
 export interface Store {
   domains: DomainStore;
   trust: TrustStore;
   mailboxes: MailboxStore;
   directory: DirectoryStore;
   audit: AuditLog;
+  folders: FolderStore;
   messages: MessageStore;
+  changes: ChangeFeed;
   conversations: ConversationStore;
   relay: RelayQueue;
   notifications: NotificationQueue;

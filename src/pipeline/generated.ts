@@ -5,6 +5,7 @@
  */
 import { simpleParser } from 'mailparser';
 import { normaliseMessageId } from '../domain/conversations.js';
+import { indexMessage } from '../mime/indexer.js';
 import type { DeliverLocal } from '../relay/worker.js';
 import { expiry } from './expiry.js';
 import type { PipelineDeps } from './pipeline.js';
@@ -19,6 +20,7 @@ export function generatedDelivery(deps: Pick<PipelineDeps, 'store' | 'blobs' | '
     const now = Date.now();
     await store.messages.deliver({
       blob,
+      mime: indexMessage(raw),
       envelopeSender,
       messageId: parsed.messageId ? normaliseMessageId(parsed.messageId) : `<${blob.id}@${config.hostname}>`,
       subject: parsed.subject ?? null,

@@ -11,6 +11,8 @@ import { isPrescriptionCode } from '../domain/categories.js';
 import { decideAuthor, decideContent, decideRecipient, type Condition, type SenderFacts } from '../domain/policy.js';
 import { refusal, type Refusal } from '../domain/refusals.js';
 import { judge, readAttachments, type CdaDocument } from '../documents/check.js';
+import { MimeIndexer } from '../mime/indexer.js';
+import type { MimeIndex } from '../mime/types.js';
 import type { BlobDraft } from '../store/fs/blobs.js';
 import { readContent, type MessageContent } from './content.js';
 import { expiry } from './expiry.js';
@@ -25,6 +27,17 @@ export interface AcceptedRecipient {
   address: string;
   facts: AddressFacts;
   conditions: Condition[];
+}
+
+/** Passes the stored bytes on unchanged and indexes their MIME structure on the way. */
+class IndexingTap extends Transform {
+  constructor(readonly indexer: MimeIndexer) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: (e: null, c: Buffer) => void): void {
+    this.indexer.write(chunk);
+    done(null, chunk);
+  }
 }
 
 /** Counts the bytes going through and stops passing them on past the limit (the rest is drained). */
@@ -77,7 +90,10 @@ export class MailTransaction {
     let kept = false;
     try {
       const gate = new SizeGate(config.limits.maxMessageBytes);
-      draft.stream.write(
+      // The index is of the stored file, trace header included: readers take parts by offset.
+      const indexer = new MimeIndexer();
+      const tap = new IndexingTap(indexer);
+      tap.write(
         receivedHeader({
           client: this.input.client,
           origin: this.input.origin,
@@ -92,7 +108,7 @@ export class MailTransaction {
       parsing.catch(() => undefined); // awaited below; a refused message may never get there
       gate.pipe(toParser);
       try {
-        await pump(data, gate, draft.stream);
+        await pump(data, gate, tap, draft.stream);
       } catch (err) {
         toParser.destroy();
         throw err;
@@ -103,11 +119,14 @@ export class MailTransaction {
         );
       }
 
+      if (indexer.error) return this.refuseAll(refusal('FORBIDDEN_FORMAT', indexer.error.message));
+      const mime = indexer.end();
+
       const content = await parsing;
       const problem = await this.checkContent(content);
       if ('refusal' in problem) return this.refuseAll(problem.refusal);
 
-      return await this.deliver(draft, content, problem.documents, () => (kept = true));
+      return await this.deliver(draft, mime, content, problem.documents, () => (kept = true));
     } finally {
       if (!kept) await blobs.discard(draft);
     }
@@ -172,7 +191,7 @@ export class MailTransaction {
    * then fails: whether the commit happened is unknown, and an unreferenced file is only an
    * orphan for the sweep, while a deleted body under a committed row would be a lost message.
    */
-  private async deliver(draft: BlobDraft, content: MessageContent, documents: Map<string, CdaDocument[]>, persisted: () => void): Promise<Outcome> {
+  private async deliver(draft: BlobDraft, mime: MimeIndex, content: MessageContent, documents: Map<string, CdaDocument[]>, persisted: () => void): Promise<Outcome> {
     const { store, blobs, config } = this.deps;
     const sender = this.sender.party;
     const messageId = content.messageId ?? `<${draft.id}@${config.hostname}>`;
@@ -192,6 +211,7 @@ export class MailTransaction {
     persisted();
     await store.messages.deliver({
       blob: { id: draft.id, size },
+      mime,
       envelopeSender: this.input.address,
       envelopeId: this.input.envelopeId ?? null,
       messageId,

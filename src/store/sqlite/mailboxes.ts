@@ -1,7 +1,7 @@
 import type { Mailbox, MailboxKind, MailboxState } from '../../domain/mailbox.js';
 import { StoreConflict, type MailboxStore } from '../types.js';
 import { now, type Db } from './database.js';
-import { createStandardFolders } from './messages.js';
+import { createStandardFolders } from './folders.js';
 
 interface MailboxRow {
   id: number;

@@ -6,6 +6,7 @@ import type { Db } from './database.js';
 import { schemaV1 } from './schema/v1-provisioning.js';
 import { schemaV2 } from './schema/v2-messages.js';
 import { schemaV3 } from './schema/v3-record.js';
+import { schemaV4 } from './schema/v4-reading.js';
 
 export interface Migration {
   version: number;
@@ -13,7 +14,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: Migration[] = [schemaV1, schemaV2, schemaV3];
+export const MIGRATIONS: Migration[] = [schemaV1, schemaV2, schemaV3, schemaV4];
 
 export function migrate(db: Db, migrations: Migration[] = MIGRATIONS): number {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');

@@ -19,6 +19,7 @@ import type { Worker } from '../../../src/jobs/queue-runner.js';
 import { fsBlobStore } from '../../../src/store/fs/blobs.js';
 import { openStore } from '../../../src/store/open.js';
 import type { Store } from '../../../src/store/types.js';
+import { indexMessage } from '../../../src/mime/indexer.js';
 
 const CITIZEN = '180017512345678@patient.mssante.fr';
 const PERSONAL = 'jeanne@example.org';
@@ -102,6 +103,7 @@ async function setup(port: number, enabled = true): Promise<Setup> {
     from: 'labo@local.test',
     date: new Date(),
     hasAttachments: false,
+    mime: indexMessage(Buffer.from('Subject: test\r\n\r\nbody\r\n')),
     targets: [],
     relay: [],
     conversations: [],

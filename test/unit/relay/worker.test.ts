@@ -19,6 +19,7 @@ import { openStore } from '../../../src/store/open.js';
 import type { Store } from '../../../src/store/types.js';
 import { initCertificates, readTlsMaterial, type TlsMaterial } from '../../../src/tls/certificates.js';
 import { startPeer, type Peer, type RcptAnswer } from './peer.js';
+import { indexMessage } from '../../../src/mime/indexer.js';
 
 const SENDER = 'dr@local.test';
 const MESSAGE = [
@@ -122,6 +123,7 @@ async function queue(s: Setup, recipients: string[], options: { expired?: boolea
     from: SENDER,
     date: new Date(),
     hasAttachments: false,
+    mime: indexMessage(Buffer.from('Subject: test\r\n\r\nbody\r\n')),
     targets: [],
     relay: recipients,
     conversations: [],

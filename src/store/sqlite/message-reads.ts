@@ -1,0 +1,97 @@
+/**
+ * Reading a folder: messages by UID, pages for the webmail, the journal since a MODSEQ, and the
+ * MIME index of a body. Every read names the mailbox; a folder or message id of another mailbox
+ * reads as nothing.
+ */
+import type { MimeIndex } from '../../mime/types.js';
+import type { FolderChanges, StoredMessage } from '../types.js';
+import { StoreRefusal } from '../types.js';
+import type { Db } from './database.js';
+import { keywordReader, MESSAGE_COLUMNS, type MessageRow } from './message-rows.js';
+
+/** MIME indexes kept parsed: a client fetching BODYSTRUCTURE of a whole folder reads each once. */
+const MIME_CACHE = 4096;
+
+export function sqliteMessageReads(db: Db) {
+  const build = keywordReader(db);
+  const folder = db.prepare('SELECT highest_modseq, pruned_modseq FROM folders WHERE mailbox_id = ? AND id = ?');
+  const modseqOf = db.prepare('SELECT highest_modseq FROM folders WHERE id = ?').pluck();
+  const range = db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages x WHERE x.folder_id = ? AND x.uid BETWEEN ? AND ? ORDER BY x.uid`);
+  const rangeChanged = db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages x
+    WHERE x.folder_id = ? AND x.uid BETWEEN ? AND ? AND x.modseq > ? ORDER BY x.uid`);
+  const pageBefore = db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages x WHERE x.folder_id = ? AND x.uid < ? ORDER BY x.uid DESC LIMIT ?`);
+  const byId = db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN folders f ON f.id = x.folder_id
+    WHERE f.mailbox_id = ? AND x.id = ?`);
+  const changed = db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages x WHERE x.folder_id = ? AND x.modseq > ? ORDER BY x.uid`);
+  const vanished = db.prepare('SELECT uid FROM tombstones WHERE folder_id = ? AND modseq > ? ORDER BY uid').pluck();
+  const mime = db.prepare('SELECT mime FROM blobs WHERE id = ?').pluck();
+  const hasBlob = db.prepare('SELECT 1 FROM blobs WHERE id = ?').pluck();
+  const list = db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN folders f ON f.id = x.folder_id JOIN mailboxes m ON m.id = f.mailbox_id
+    WHERE m.address = ? AND f.name = ? ORDER BY x.uid`);
+  const cache = new Map<string, MimeIndex>();
+
+  function folderOf(mailboxId: number, folderId: number): { highest_modseq: number; pruned_modseq: number } {
+    const row = folder.get(mailboxId, folderId) as { highest_modseq: number; pruned_modseq: number } | undefined;
+    if (!row) throw new StoreRefusal('NOT_FOUND', `no folder ${folderId} in this mailbox`);
+    return row;
+  }
+
+  return {
+    highestModseq(folderId: number): number {
+      return (modseqOf.get(folderId) as number | undefined) ?? 0;
+    },
+    async fetch(mailboxId: number, folderId: number, uids: readonly number[], options: { changedSince?: number } = {}): Promise<StoredMessage[]> {
+      folderOf(mailboxId, folderId);
+      if (uids.length === 0) return [];
+      let low = Infinity;
+      let high = 0;
+      for (const uid of uids) {
+        if (uid < low) low = uid;
+        if (uid > high) high = uid;
+      }
+      let rows = (
+        options.changedSince === undefined ? range.all(folderId, low, high) : rangeChanged.all(folderId, low, high, options.changedSince)
+      ) as MessageRow[];
+      if (uids.length !== high - low + 1) {
+        const wanted = new Set(uids);
+        rows = rows.filter((r) => wanted.has(r.uid));
+      }
+      return build(rows);
+    },
+    async page(mailboxId: number, folderId: number, options: { beforeUid?: number; limit: number }): Promise<StoredMessage[]> {
+      folderOf(mailboxId, folderId);
+      const limit = Math.max(1, Math.min(options.limit, 500));
+      const rows = pageBefore.all(folderId, options.beforeUid ?? 2 ** 32, limit) as MessageRow[];
+      return build(rows.reverse()).reverse();
+    },
+    async byId(mailboxId: number, id: number): Promise<StoredMessage | undefined> {
+      const row = byId.get(mailboxId, id) as MessageRow | undefined;
+      return row && build([row])[0];
+    },
+    async mime(blobId: string): Promise<MimeIndex | undefined> {
+      const hit = cache.get(blobId);
+      if (hit) return hit;
+      const json = mime.get(blobId) as string | null | undefined;
+      if (!json) return undefined;
+      const index = JSON.parse(json) as MimeIndex;
+      if (cache.size >= MIME_CACHE) cache.delete(cache.keys().next().value!);
+      cache.set(blobId, index);
+      return index;
+    },
+    async changes(mailboxId: number, folderId: number, sinceModseq: number): Promise<FolderChanges> {
+      const f = folderOf(mailboxId, folderId);
+      return {
+        highestModseq: f.highest_modseq,
+        changed: build(changed.all(folderId, sinceModseq) as MessageRow[]),
+        expunged: vanished.all(folderId, sinceModseq) as number[],
+        incomplete: sinceModseq < f.pruned_modseq,
+      };
+    },
+    async hasBlob(id: string): Promise<boolean> {
+      return hasBlob.get(id) !== undefined;
+    },
+    async list(mailbox: string, folderName: string): Promise<StoredMessage[]> {
+      return build(list.all(mailbox, folderName) as MessageRow[]);
+    },
+  };
+}

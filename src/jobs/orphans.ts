@@ -4,7 +4,7 @@
  * they may belong to a delivery still in progress.
  */
 import type { Logger } from '../log.js';
-import type { BlobStore } from '../store/fs/blobs.js';
+import type { BlobStore } from '../store/types.js';
 import type { MessageStore } from '../store/types.js';
 import { schedule } from './schedule.js';
 

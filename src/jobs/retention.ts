@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import type { BlobStore } from '../store/fs/blobs.js';
+import type { BlobStore } from '../store/types.js';
 import type { RetentionPlan, Store } from '../store/types.js';
 import { schedule } from './schedule.js';
 

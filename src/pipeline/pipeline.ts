@@ -8,7 +8,7 @@ import { decideSender, type SenderFacts } from '../domain/policy.js';
 import { refusal, type Refusal } from '../domain/refusals.js';
 import { certificateTrusted } from '../domain/trust.js';
 import type { Logger } from '../log.js';
-import type { BlobStore } from '../store/fs/blobs.js';
+import type { BlobStore } from '../store/types.js';
 import type { Store } from '../store/types.js';
 import { factFinder, type FactFinder } from './facts.js';
 import { MailTransaction } from './transaction.js';

@@ -13,7 +13,7 @@ import { refusal, type Refusal } from '../domain/refusals.js';
 import { judge, readAttachments, type CdaDocument } from '../documents/check.js';
 import { MimeIndexer } from '../mime/indexer.js';
 import type { MimeIndex } from '../mime/types.js';
-import type { BlobDraft } from '../store/fs/blobs.js';
+import type { BlobDraft } from '../store/types.js';
 import { readContent, type MessageContent } from './content.js';
 import { expiry } from './expiry.js';
 import { filingsFor } from './filing.js';

@@ -11,7 +11,7 @@
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import type { BlobStore } from '../store/fs/blobs.js';
+import type { BlobStore } from '../store/types.js';
 import type { QueuedRelay, Store } from '../store/types.js';
 import type { TlsMaterial } from '../tls/certificates.js';
 import { nextAttemptAt, type Backoff } from './backoff.js';

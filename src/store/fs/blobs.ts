@@ -12,21 +12,15 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { Writable, type Readable } from 'node:stream';
-
-export interface BlobDraft {
-  id: string;
-  path: string;
-  stream: HandleWriter;
-  handle: FileHandle;
-}
+import { Writable } from 'node:stream';
+import type { BlobDraft, BlobStore } from '../types.js';
 
 /**
  * Writes into an open file handle and leaves it open when the stream ends, so that persist()
  * can fsync the same descriptor (an fs.WriteStream with autoClose off never signals its end
  * to stream.pipeline).
  */
-export class HandleWriter extends Writable {
+class HandleWriter extends Writable {
   bytesWritten = 0;
   constructor(private readonly handle: FileHandle) {
     super({ highWaterMark: 256 * 1024 });
@@ -43,23 +37,6 @@ export class HandleWriter extends Writable {
       done();
     }, done);
   }
-}
-
-export interface BlobStore {
-  /** a new file, open for writing */
-  create(): Promise<BlobDraft>;
-  /** closes the draft and makes it durable (file and folder entry fsynced) */
-  persist(draft: BlobDraft): Promise<number>;
-  /** closes and deletes a draft that will not be kept */
-  discard(draft: BlobDraft): Promise<void>;
-  /** writes a whole file held in memory (a generated message, a filed document), durably */
-  put(content: Buffer): Promise<{ id: string; size: number }>;
-  read(id: string): Promise<Buffer>;
-  stream(id: string, range?: { start: number; end: number }): Readable;
-  size(id: string): Promise<number>;
-  remove(id: string): Promise<void>;
-  /** removes files older than `olderThan` that `isKnown` does not claim */
-  sweepOrphans(isKnown: (id: string) => Promise<boolean>, olderThan: Date): Promise<number>;
 }
 
 const ID = /^[0-9a-f]{32}$/;
@@ -113,6 +90,37 @@ function coalesced(task: (key: string) => Promise<void>): (key: string) => Promi
     });
 }
 
+/** A body being written to its file; the path and handle stay inside this module. */
+class FileDraft implements BlobDraft {
+  readonly stream: HandleWriter;
+  constructor(
+    readonly id: string,
+    readonly path: string,
+    readonly handle: FileHandle,
+  ) {
+    this.stream = new HandleWriter(handle);
+  }
+  get size(): number {
+    return this.stream.bytesWritten;
+  }
+  async read(start: number, end: number): Promise<Buffer> {
+    const length = Math.max(0, Math.min(end, this.size) - start);
+    const buffer = Buffer.alloc(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await this.handle.read(buffer, done, length - done, start + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return buffer.subarray(0, done);
+  }
+}
+
+function fileDraft(draft: BlobDraft): FileDraft {
+  if (!(draft instanceof FileDraft)) throw new Error('not a draft of this blob store');
+  return draft;
+}
+
 /** A new id: the current hour in hex (6 digits), then 26 random hex digits. */
 function newId(): string {
   const hour = Math.floor(Date.now() / 3_600_000).toString(16).padStart(SHARD, '0');
@@ -137,10 +145,12 @@ export function fsBlobStore(dataDir: string): BlobStore {
         shards.add(shard);
       }
       const file = path.join(shard, id);
-      const handle = await open(file, 'wx', 0o600);
-      return { id, path: file, stream: new HandleWriter(handle), handle };
+      // Read as well as write: the checks read parts of a message before it is kept.
+      const handle = await open(file, 'wx+', 0o600);
+      return new FileDraft(id, file, handle);
     },
-    async persist(draft) {
+    async persist(given) {
+      const draft = fileDraft(given);
       await endStream(draft.stream);
       try {
         await draft.handle.sync();
@@ -150,7 +160,8 @@ export function fsBlobStore(dataDir: string): BlobStore {
       await syncDir(path.dirname(draft.path));
       return draft.stream.bytesWritten;
     },
-    async discard(draft) {
+    async discard(given) {
+      const draft = fileDraft(given);
       await endStream(draft.stream).catch(() => undefined);
       await draft.handle.close().catch(() => undefined);
       await unlink(draft.path).catch(() => undefined);
@@ -165,8 +176,23 @@ export function fsBlobStore(dataDir: string): BlobStore {
         throw err;
       }
     },
-    read: (id) => readFile(pathOf(id)),
-    stream: (id, range) => createReadStream(pathOf(id), range),
+    async read(id, range) {
+      if (!range) return readFile(pathOf(id));
+      const handle = await open(pathOf(id), 'r');
+      try {
+        const length = Math.max(0, range.end - range.start);
+        const buffer = Buffer.alloc(length);
+        const { bytesRead } = await handle.read(buffer, 0, length, range.start);
+        return buffer.subarray(0, bytesRead);
+      } finally {
+        await handle.close();
+      }
+    },
+    stream(id, range) {
+      // createReadStream's end is inclusive; ours is exclusive. An empty range reads nothing.
+      if (range && range.end <= range.start) return createReadStream(pathOf(id), { start: 0, end: -1 });
+      return createReadStream(pathOf(id), range && { start: range.start, end: range.end - 1, highWaterMark: 256 * 1024 });
+    },
     size: async (id) => (await stat(pathOf(id))).size,
     async remove(id) {
       await unlink(pathOf(id)).catch((err: NodeJS.ErrnoException) => {

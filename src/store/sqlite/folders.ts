@@ -64,7 +64,8 @@ export function sqliteFolders(db: Db, bus: ChangeBus): FolderStore {
   const byName = db.prepare('SELECT * FROM folders WHERE mailbox_id = ? AND name = ?');
   const byId = db.prepare('SELECT * FROM folders WHERE mailbox_id = ? AND id = ?');
   const count = db.prepare('SELECT count(*) FROM folders WHERE mailbox_id = ?').pluck();
-  const maxValidity = db.prepare('SELECT max(uid_validity) FROM folders WHERE mailbox_id = ?').pluck();
+  const lastValidity = db.prepare('SELECT max(last_uid_validity, coalesce((SELECT max(uid_validity) FROM folders WHERE mailbox_id = @id), 0)) FROM mailboxes WHERE id = @id').pluck();
+  const setLastValidity = db.prepare('UPDATE mailboxes SET last_uid_validity = ? WHERE id = ?');
   const insert = db.prepare(`INSERT INTO folders (mailbox_id, name, special_use, uid_validity, first_recent_uid)
     VALUES (?, ?, NULL, ?, 1)`);
   const children = db.prepare(`SELECT * FROM folders WHERE mailbox_id = ? AND substr(name, 1, ?) = ? ORDER BY name`);
@@ -86,8 +87,10 @@ export function sqliteFolders(db: Db, bus: ChangeBus): FolderStore {
   /** A UIDVALIDITY never used before in this mailbox, so a re-created name is a new folder to clients. */
   function freshValidity(mailboxId: number): number {
     const clock = Math.floor(Date.now() / 1000) & 0x7fffffff;
-    const used = (maxValidity.get(mailboxId) as number | null) ?? 0;
-    return Math.max(clock, used + 1) & 0x7fffffff || 1;
+    const used = (lastValidity.get({ id: mailboxId }) as number | null) ?? 0;
+    const validity = Math.max(clock, used + 1) & 0x7fffffff || 1;
+    setLastValidity.run(validity, mailboxId);
+    return validity;
   }
 
   const create = db.transaction((mailboxId: number, name: string): FolderRow => {

@@ -55,6 +55,10 @@ export const schemaV4: Migration = {
     ALTER TABLE folders ADD COLUMN pruned_modseq INTEGER NOT NULL DEFAULT 0;
     UPDATE folders SET first_recent_uid = uid_next;
 
+    -- the last UIDVALIDITY given in the mailbox: a folder re-created under an old name gets a new one
+    ALTER TABLE mailboxes ADD COLUMN last_uid_validity INTEGER NOT NULL DEFAULT 0;
+    UPDATE mailboxes SET last_uid_validity = coalesce((SELECT max(uid_validity) FROM folders WHERE mailbox_id = mailboxes.id), 0);
+
     -- the MIME index of the body (JSON), shared by every copy of the message
     ALTER TABLE blobs ADD COLUMN mime TEXT;
   `,

@@ -6,8 +6,7 @@
 import { categoryOf } from '../domain/categories.js';
 import type { CdaDocument } from '../documents/check.js';
 import type { Filing } from '../store/types.js';
-import type { PipelineDeps } from './pipeline.js';
-import type { AcceptedRecipient } from './transaction.js';
+import type { AcceptedRecipient, PipelineDeps } from './deps.js';
 
 export async function filingsFor(
   deps: Pick<PipelineDeps, 'store' | 'blobs'>,

@@ -6,9 +6,8 @@
 import { simpleParser } from 'mailparser';
 import { normaliseMessageId } from '../domain/conversations.js';
 import { indexMessage } from '../mime/indexer.js';
-import type { DeliverLocal } from '../relay/worker.js';
 import { expiry } from './expiry.js';
-import type { PipelineDeps } from './pipeline.js';
+import type { DeliverLocal, PipelineDeps } from './deps.js';
 
 export function generatedDelivery(deps: Pick<PipelineDeps, 'store' | 'blobs' | 'config'>): DeliverLocal {
   const { store, blobs, config } = deps;

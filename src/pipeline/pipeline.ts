@@ -3,30 +3,15 @@
  * the webmail). A door opens a transaction for a sender, adds recipients, then hands over the
  * body; it turns each refusal into its own kind of answer but decides nothing itself.
  */
-import type { Config } from '../config.js';
 import { decideSender, type SenderFacts } from '../domain/policy.js';
 import { refusal, type Refusal } from '../domain/refusals.js';
 import { certificateTrusted } from '../domain/trust.js';
-import type { Logger } from '../log.js';
-import type { BlobStore } from '../store/types.js';
-import type { Store } from '../store/types.js';
+import type { PipelineDeps } from './deps.js';
 import { factFinder, type FactFinder } from './facts.js';
 import { MailTransaction } from './transaction.js';
 import type { SenderInput } from './types.js';
 
-export interface PipelineEvents {
-  /** a delivery was committed; the workers that have queued work are woken */
-  committed(counts: { relay: number; notify: number }): void;
-}
-
-export interface PipelineDeps {
-  store: Store;
-  blobs: BlobStore;
-  config: Config;
-  log: Logger;
-  facts: FactFinder;
-  events: PipelineEvents;
-}
+export type { PipelineDeps, PipelineEvents } from './deps.js';
 
 export interface Pipeline {
   /** MAIL FROM: decides the sender; a transaction to add recipients to, or the refusal */

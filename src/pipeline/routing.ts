@@ -7,8 +7,7 @@ import { writersOf } from '../domain/conversations.js';
 import type { Party } from '../domain/policy.js';
 import type { ConversationChange, ConversationRecord, Delivery, DeliveryTarget } from '../store/types.js';
 import type { MessageContent } from './content.js';
-import type { PipelineDeps } from './pipeline.js';
-import type { AcceptedRecipient } from './transaction.js';
+import type { AcceptedRecipient, PipelineDeps } from './deps.js';
 import type { Origin } from './types.js';
 
 export type Routing = Pick<Delivery, 'targets' | 'relay' | 'conversations' | 'contacts' | 'notify'>;

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { pipeline as pump } from 'node:stream/promises';
 import { PassThrough, Transform } from 'node:stream';
 import { isPrescriptionCode } from '../domain/categories.js';
-import { decideAuthor, decideContent, decideRecipient, type Condition, type SenderFacts } from '../domain/policy.js';
+import { decideAuthor, decideContent, decideRecipient, type SenderFacts } from '../domain/policy.js';
 import { refusal, type Refusal } from '../domain/refusals.js';
 import { judge, readAttachments, type CdaDocument } from '../documents/check.js';
 import { MimeIndexer } from '../mime/indexer.js';
@@ -18,16 +18,9 @@ import { readContent, type MessageContent } from './content.js';
 import { expiry } from './expiry.js';
 import { filingsFor } from './filing.js';
 import { answeredConversation, route } from './routing.js';
-import type { AddressFacts } from './facts.js';
-import type { PipelineDeps } from './pipeline.js';
+import type { AcceptedRecipient, PipelineDeps } from './deps.js';
 import { receivedHeader } from './received.js';
 import type { Outcome, SenderInput } from './types.js';
-
-export interface AcceptedRecipient {
-  address: string;
-  facts: AddressFacts;
-  conditions: Condition[];
-}
 
 /** Passes the stored bytes on unchanged and indexes their MIME structure on the way. */
 class IndexingTap extends Transform {

@@ -11,8 +11,8 @@
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import type { BlobStore } from '../store/types.js';
-import type { QueuedRelay, Store } from '../store/types.js';
+import type { DeliverLocal } from '../pipeline/deps.js';
+import type { BlobStore, QueuedRelay, Store } from '../store/types.js';
 import type { TlsMaterial } from '../tls/certificates.js';
 import { nextAttemptAt, type Backoff } from './backoff.js';
 import { buildDsn } from './dsn.js';
@@ -25,13 +25,7 @@ import { transmit, type ClientSettings, type RecipientOutcome } from './smtp-cli
 
 export type { Worker } from '../jobs/queue-runner.js';
 
-/** Puts a message generated here (a DSN) into a local mailbox; implemented by the pipeline. */
-export type DeliverLocal = (message: {
-  raw: Buffer;
-  mailbox: string;
-  envelopeSender: string;
-  audit: { action: string; outcome: string; detail?: string };
-}) => Promise<void>;
+export type { DeliverLocal };
 
 export interface RelayDeps {
   store: Store;

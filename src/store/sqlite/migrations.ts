@@ -2,17 +2,15 @@
  * Versioned schema migrations, applied in order at start-up, each in its own transaction.
  * A migration, once released, is never edited: add a new one.
  */
-import type { Db } from './database.js';
+import type Database from 'better-sqlite3';
+import type { Migration } from './schema/migration.js';
 import { schemaV1 } from './schema/v1-provisioning.js';
 import { schemaV2 } from './schema/v2-messages.js';
 import { schemaV3 } from './schema/v3-record.js';
 import { schemaV4 } from './schema/v4-reading.js';
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+export type { Migration };
+type Db = Database.Database;
 
 export const MIGRATIONS: Migration[] = [schemaV1, schemaV2, schemaV3, schemaV4];
 

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations.js';
+import type { Migration } from './migration.js';
 
 /** Domains, the trust list, mailboxes, the directory and the audit trail. */
 export const schemaV1: Migration = {

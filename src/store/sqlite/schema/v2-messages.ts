@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations.js';
+import type { Migration } from './migration.js';
 
 /**
  * Messages: folders with IMAP UIDs, the message rows (bodies live in files, see store/fs/blobs),

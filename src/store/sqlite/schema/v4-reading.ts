@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations.js';
+import type { Migration } from './migration.js';
 
 /**
  * The store shaped for reading (IMAP, webmail): system flags as columns and keywords in their

@@ -5,13 +5,15 @@
  */
 import { simpleParser } from 'mailparser';
 import { normaliseMessageId } from '../domain/conversations.js';
+import { toCrlf } from '../mime/crlf.js';
 import { indexMessage } from '../mime/indexer.js';
 import { expiry } from './expiry.js';
 import type { DeliverLocal, PipelineDeps } from './deps.js';
 
 export function generatedDelivery(deps: Pick<PipelineDeps, 'store' | 'blobs' | 'config'>): DeliverLocal {
   const { store, blobs, config } = deps;
-  return async ({ raw, mailbox, envelopeSender, audit }) => {
+  return async ({ raw: given, mailbox, envelopeSender, audit }) => {
+    const raw = toCrlf(given);
     const target = await store.mailboxes.byAddress(mailbox);
     if (!target || target.state !== 'open') throw new Error(`mailbox ${mailbox} cannot receive`);
     const parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });

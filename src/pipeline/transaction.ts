@@ -11,6 +11,7 @@ import { isPrescriptionCode } from '../domain/categories.js';
 import { decideAuthor, decideContent, decideRecipient, type SenderFacts } from '../domain/policy.js';
 import { refusal, type Refusal } from '../domain/refusals.js';
 import { judge, readAttachments, type CdaDocument } from '../documents/check.js';
+import { CrlfNormaliser } from '../mime/crlf.js';
 import { MimeIndexer } from '../mime/indexer.js';
 import type { MimeIndex } from '../mime/types.js';
 import type { BlobDraft } from '../store/types.js';
@@ -101,7 +102,7 @@ export class MailTransaction {
       parsing.catch(() => undefined); // awaited below; a refused message may never get there
       gate.pipe(toParser);
       try {
-        await pump(data, gate, tap, draft.stream);
+        await pump(data, gate, new CrlfNormaliser(), tap, draft.stream);
       } catch (err) {
         toParser.destroy();
         throw err;

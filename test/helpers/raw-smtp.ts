@@ -33,8 +33,9 @@ export class RawSmtp {
     for (const w of waiters) w();
   }
 
-  static async connect(port: number): Promise<RawSmtp> {
-    const socket = net.connect(port, '127.0.0.1');
+  /** `from`: the local address to connect from (any of 127.0.0.0/8 on loopback), to play another client */
+  static async connect(port: number, from?: string): Promise<RawSmtp> {
+    const socket = net.connect({ port, host: '127.0.0.1', localAddress: from });
     await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
     const client = new RawSmtp(socket);
     await client.reply(); // greeting

@@ -6,6 +6,7 @@ import { sqliteDirectory } from './directory.js';
 import { sqliteDomains, sqliteTrust } from './domains.js';
 import { sqliteConversations } from './conversations.js';
 import { sqliteFolders } from './folders.js';
+import { sqliteLoginThrottle } from './login-throttle.js';
 import { sqliteMailboxes } from './mailboxes.js';
 import { sqliteMessages } from './messages.js';
 import { sqliteNotificationQueue, sqliteRelayQueue } from './queues.js';
@@ -29,6 +30,7 @@ export function openSqliteStore(dataDir: string): Store {
     notifications: sqliteNotificationQueue(db),
     record: sqliteRecord(db),
     retention: sqliteRetention(db, changes),
+    loginThrottle: sqliteLoginThrottle(db),
     async close() {
       changes.close();
       db.close();

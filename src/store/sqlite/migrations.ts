@@ -8,11 +8,14 @@ import { schemaV1 } from './schema/v1-provisioning.js';
 import { schemaV2 } from './schema/v2-messages.js';
 import { schemaV3 } from './schema/v3-record.js';
 import { schemaV4 } from './schema/v4-reading.js';
+import { schemaV5 } from './schema/v5-login-throttle.js';
+import { schemaV6 } from './schema/v6-peer-domains.js';
+import { schemaV7 } from './schema/v7-record-versions.js';
 
 export type { Migration };
 type Db = Database.Database;
 
-export const MIGRATIONS: Migration[] = [schemaV1, schemaV2, schemaV3, schemaV4];
+export const MIGRATIONS: Migration[] = [schemaV1, schemaV2, schemaV3, schemaV4, schemaV5, schemaV6, schemaV7];
 
 export function migrate(db: Db, migrations: Migration[] = MIGRATIONS): number {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
@@ -26,7 +29,8 @@ export function migrate(db: Db, migrations: Migration[] = MIGRATIONS): number {
   }
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   let count = 0;
-  for (const migration of migrations) {
+  // By version, whatever the list's order: gaps are allowed, each is applied once.
+  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(migration.version)) continue;
     // IMMEDIATE: two processes starting at once must not both apply the same migration.
     db.transaction(() => {

@@ -1,5 +1,6 @@
-/** The citizen's health record: filing with versions, and listing. */
-import type { Filing, RecordDocument, RecordStore } from '../types.js';
+/** The citizen's health record: filing under the version rules, and listing. */
+import { decideFiling, type FilingFacts } from '../../domain/versions.js';
+import { StoreConflict, type FiledVersion, type Filing, type RecordDocument, type RecordStore } from '../types.js';
 import { now, type Db } from './database.js';
 
 interface RecordRow {
@@ -25,7 +26,12 @@ interface RecordRow {
   pdf_blob_id: string | null;
   pdf_size: number | null;
   filed_at: number;
+  content_hash: string | null;
+  custodian: string | null;
+  organisation: string;
 }
+
+const codes = (text: string): string[] => (text ? text.split(' ') : []);
 
 function toDocument(r: RecordRow): RecordDocument {
   return {
@@ -45,72 +51,138 @@ function toDocument(r: RecordRow): RecordDocument {
     effectiveTime: r.effective_time,
     sender: r.sender,
     sourceMessageId: r.source_message_id,
-    confidentiality: r.confidentiality ? r.confidentiality.split(' ') : [],
+    confidentiality: codes(r.confidentiality),
     cdaBlobId: r.cda_blob_id,
     cdaSize: r.cda_size,
     pdfBlobId: r.pdf_blob_id,
     pdfSize: r.pdf_size,
     filedAt: new Date(r.filed_at),
+    contentHash: r.content_hash,
+    custodian: r.custodian,
+    organisation: r.organisation,
   };
 }
 
-export type FileOutcome = 'filed' | 'filed-as-replaced' | 'duplicate';
+function toFiled(r: RecordRow): FiledVersion {
+  return {
+    rowId: r.id,
+    documentId: r.document_id,
+    setId: r.set_id,
+    version: r.version,
+    status: r.status,
+    contentHash: r.content_hash,
+    custodian: r.custodian,
+    organisation: r.organisation,
+    confidentiality: codes(r.confidentiality),
+    cda: { blobId: r.cda_blob_id, size: r.cda_size },
+    pdf: r.pdf_blob_id === null ? null : { blobId: r.pdf_blob_id, size: r.pdf_size ?? 0 },
+  };
+}
+
+/** Reads what the version rules need, inside or outside a transaction. */
+function factsReader(db: Db): (citizen: string, documentId: string, setId: string) => FilingFacts<FiledVersion> {
+  const byId = db.prepare('SELECT * FROM record_documents WHERE citizen = ? AND document_id = ?');
+  const bySet = db.prepare('SELECT * FROM record_documents WHERE citizen = ? AND set_id = ? ORDER BY version, id');
+  return (citizen, documentId, setId) => {
+    const same = byId.get(citizen, documentId) as RecordRow | undefined;
+    const set = (bySet.all(citizen, setId) as RecordRow[]).map(toFiled);
+    return same ? { sameId: toFiled(same), set } : { set };
+  };
+}
+
+export type FileOutcome = 'filed' | 'filed-as-replaced' | 'duplicate' | 'visibility-updated' | 'visibility-ignored';
 
 /**
- * Files one document inside the caller's transaction. A document id already filed is not filed
- * again; a higher version of the same set replaces the current one, which stays as history; a
- * lower version arriving late is kept as history without becoming current.
+ * Files one document inside the caller's transaction. The pipeline decided before answering
+ * the sender; the rules are applied again here on what is committed, so that two messages racing
+ * for the same set cannot both win. One the rules now refuse throws StoreConflict: that delivery
+ * alone is rolled back and answered with a temporary failure, and the retry gets the refusal.
+ * Replacements and visibility changes write their own activity lines.
  */
 export function recordFiler(db: Db) {
-  const exists = db.prepare('SELECT 1 FROM record_documents WHERE citizen = ? AND document_id = ?').pluck();
-  const current = db.prepare("SELECT id, version FROM record_documents WHERE citizen = ? AND set_id = ? AND status = 'current'");
+  const facts = factsReader(db);
   const insert = db.prepare(`INSERT INTO record_documents (citizen, document_id, set_id, version, status, replaced_by, type_code,
       category, title, author_name, author_id, effective_at, effective_time, sender, source_message_id, confidentiality,
-      cda_blob_id, cda_size, pdf_blob_id, pdf_size, filed_at)
+      cda_blob_id, cda_size, pdf_blob_id, pdf_size, filed_at, content_hash, custodian, organisation)
     VALUES (@citizen, @documentId, @setId, @version, @status, @replacedBy, @typeCode, @category, @title, @authorName, @authorId,
-      @effectiveAt, @effectiveTime, @sender, @sourceMessageId, @confidentiality, @cdaBlobId, @cdaSize, @pdfBlobId, @pdfSize, @at)`);
+      @effectiveAt, @effectiveTime, @sender, @sourceMessageId, @confidentiality, @cdaBlobId, @cdaSize, @pdfBlobId, @pdfSize, @at,
+      @contentHash, @custodian, @organisation)`);
   const replace = db.prepare("UPDATE record_documents SET status = 'replaced', replaced_by = ? WHERE id = ?");
+  const setCodes = db.prepare('UPDATE record_documents SET confidentiality = ? WHERE id = ?');
+  const audit = db.prepare(`INSERT INTO audit (at, actor, action, mailbox, target, outcome, detail)
+    VALUES (@at, @actor, @action, @mailbox, @target, @outcome, @detail)`);
+
   return (f: Filing, sourceMessageId: string): FileOutcome => {
-    if (exists.get(f.citizen, f.documentId)) return 'duplicate';
-    const previous = current.get(f.citizen, f.setId) as { id: number; version: number } | undefined;
-    const newer = !previous || f.version > previous.version;
-    const result = insert.run({
-      citizen: f.citizen,
-      documentId: f.documentId,
-      setId: f.setId,
-      version: f.version,
-      status: newer ? 'current' : 'replaced',
-      replacedBy: newer ? null : previous.id,
-      typeCode: f.typeCode,
-      category: f.category,
-      title: f.title,
-      authorName: f.authorName,
-      authorId: f.authorId,
-      effectiveAt: f.effectiveAt?.getTime() ?? null,
-      effectiveTime: f.effectiveTime,
-      sender: f.sender,
-      sourceMessageId,
-      confidentiality: f.confidentiality.join(' '),
-      cdaBlobId: f.cda.blobId,
-      cdaSize: f.cda.size,
-      pdfBlobId: f.pdf?.blobId ?? null,
-      pdfSize: f.pdf?.size ?? null,
-      at: now(),
-    });
-    if (newer && previous) replace.run(result.lastInsertRowid, previous.id);
-    return newer ? 'filed' : 'filed-as-replaced';
+    const decision = decideFiling(f, facts(f.citizen, f.documentId, f.setId));
+    const at = now();
+    const note = (action: string, target: string, outcome: string, detail: string) =>
+      audit.run({ at, actor: f.sender, action, mailbox: f.citizen, target, outcome, detail });
+    switch (decision.kind) {
+      case 'refuse':
+        throw new StoreConflict(`${decision.refusal.en} (${decision.refusal.detail ?? ''})`);
+      case 'duplicate':
+        return 'duplicate';
+      case 'visibility-ignored':
+        return 'visibility-ignored';
+      case 'update-visibility':
+        setCodes.run(decision.to.join(' '), decision.filed.rowId);
+        note('record.visibility', f.documentId, 'updated', `${decision.from.join(' ') || 'normal'} → ${decision.to.join(' ') || 'normal'}`);
+        return 'visibility-updated';
+      case 'file-current':
+      case 'file-history': {
+        const current = decision.kind === 'file-current';
+        const id = Number(
+          insert.run({
+            citizen: f.citizen,
+            documentId: f.documentId,
+            setId: f.setId,
+            version: f.version,
+            status: current ? 'current' : 'replaced',
+            replacedBy: current ? null : decision.under.rowId,
+            typeCode: f.typeCode,
+            category: f.category,
+            title: f.title,
+            authorName: f.authorName,
+            authorId: f.authorId,
+            effectiveAt: f.effectiveAt?.getTime() ?? null,
+            effectiveTime: f.effectiveTime,
+            sender: f.sender,
+            sourceMessageId,
+            confidentiality: f.confidentiality.join(' '),
+            cdaBlobId: f.cda.blobId,
+            cdaSize: f.cda.size,
+            pdfBlobId: f.pdf?.blobId ?? null,
+            pdfSize: f.pdf?.size ?? null,
+            at,
+            contentHash: f.contentHash,
+            custodian: f.custodian,
+            organisation: f.organisation,
+          }).lastInsertRowid,
+        );
+        const old = decision.kind === 'file-current' ? decision.replaces : undefined;
+        if (old) {
+          replace.run(id, old.rowId);
+          note('record.replace', old.documentId, 'replaced', `v${old.version} → v${f.version} (${f.documentId}) by ${f.organisation}`);
+        }
+        return current ? 'filed' : 'filed-as-replaced';
+      }
+    }
   };
 }
 
 export function sqliteRecord(db: Db): RecordStore {
   const list = db.prepare('SELECT * FROM record_documents WHERE citizen = ? ORDER BY filed_at DESC, id DESC');
   const has = db.prepare('SELECT 1 FROM record_documents WHERE citizen = ? AND document_id = ?').pluck();
+  const facts = factsReader(db);
   return {
     async list(citizen) {
       return (list.all(citizen) as RecordRow[]).map(toDocument);
     },
     async has(citizen, documentId) {
       return has.get(citizen, documentId) !== undefined;
+    },
+    async facts(citizen, documentId, setId) {
+      return facts(citizen, documentId, setId);
     },
   };
 }

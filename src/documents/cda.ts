@@ -3,17 +3,15 @@
  * what the patient rule needs (the INS) must be there and well-formed, or the document is refused.
  */
 import { checkIns } from '../domain/ins.js';
-import { NON_LOINC_TYPE_CODES } from '../domain/categories.js';
+import { LOINC_SYSTEM, typeCodeOf, typeCodesNamed } from '../domain/type-codes.js';
+import { readNonXmlBody } from './nonxml-body.js';
 import { invalid, quote } from './problem.js';
 import type { CdaDocument, InstanceId } from './types.js';
-import { attribute, childNamed, childrenNamed, path, type XmlElement } from './xml.js';
+import { attribute, childNamed, childrenNamed, path, peekRoot, type XmlElement } from './xml.js';
 
 export const HL7_V3 = 'urn:hl7-org:v3';
 const CDA_TYPE_ID_ROOT = '2.16.840.1.113883.1.3';
 const CDA_TYPE_ID_EXTENSION = 'POCD_HD000040';
-const LOINC = '2.16.840.1.113883.6.1';
-/** CI-SIS code systems (and every French health OID) live under this arc. */
-const CI_SIS_ARC = '1.2.250.1.213.';
 const MAX_TITLE = 128;
 
 export const INS_NIR_OID = '1.2.250.1.213.1.4.8';
@@ -75,13 +73,14 @@ function readCode(doc: XmlElement): Pick<CdaHeader, 'typeCode' | 'typeCodeSystem
   const typeCode = attribute(code, 'code')?.trim();
   if (!typeCode) throw invalid('CDA_CODE', 'the CDA has no document type code (code/@code)');
   const typeCodeSystem = attribute(code, 'codeSystem')?.trim() ?? '';
-  // The table's non-LOINC codes come from CI-SIS terminologies; every other code must be LOINC.
-  if (NON_LOINC_TYPE_CODES.has(typeCode)) {
-    if (!typeCodeSystem.startsWith(CI_SIS_ARC)) {
-      throw invalid('CDA_CODE_SYSTEM', `the document type code ${quote(typeCode)} must use a CI-SIS code system (${CI_SIS_ARC}...), not ${quote(typeCodeSystem)}`);
+  // Exactly the (code, code system) pairs of the CI-SIS value set: SYNTH is the ANS's, 11502-2 LOINC's.
+  if (!typeCodeOf(typeCode, typeCodeSystem)) {
+    const known = typeCodesNamed(typeCode)[0];
+    if (known) {
+      const system = known.codeSystem === LOINC_SYSTEM ? `the LOINC code system ${LOINC_SYSTEM}` : `the code system ${known.codeSystem}`;
+      throw invalid('CDA_CODE_SYSTEM', `the document type code ${quote(typeCode)} must use ${system}, not ${quote(typeCodeSystem)}`);
     }
-  } else if (typeCodeSystem !== LOINC) {
-    throw invalid('CDA_CODE_SYSTEM', `the document type code ${quote(typeCode)} must use the LOINC code system ${LOINC}, not ${quote(typeCodeSystem)}`);
+    throw invalid('CDA_CODE', `the document type code ${quote(typeCode)} (code system ${quote(typeCodeSystem)}) is not in the CI-SIS type-code value set JDV_J07-XdsTypeCode-CISIS`);
   }
   const typeDisplayName = attribute(code, 'displayName')?.trim();
   return typeDisplayName ? { typeCode, typeCodeSystem, typeDisplayName } : { typeCode, typeCodeSystem };
@@ -188,37 +187,21 @@ function readCustodian(doc: XmlElement): string | undefined {
   );
 }
 
-/**
- * Base64 as CDA carries it: XML white space allowed, padding only at the end. Buffer.from silently
- * skips anything else, so it is refused here first. (No repeated regex group: on megabytes of
- * text a backtracking pattern would run out of stack.)
- */
-function isBase64(text: string): boolean {
-  if (/[^A-Za-z0-9+/=\t\n\r ]/.test(text) || !/[A-Za-z0-9+/]/.test(text)) return false;
-  const padding = text.indexOf('=');
-  return padding === -1 || /^[=\t\n\r ]*$/.test(text.slice(padding));
-}
-
-/** A real PDF starts with its header and ends with %%EOF (give or take trailing bytes). */
-export function looksLikePdf(content: Buffer): boolean {
-  return content.subarray(0, 5).toString('latin1') === '%PDF-' && content.subarray(-1024).includes('%%EOF', 0, 'latin1');
-}
-
 function readBody(doc: XmlElement): Pick<CdaHeader, 'body' | 'pdf'> {
   const component = childNamed(doc, 'component');
   if (childNamed(component, 'structuredBody')) return { body: 'N3' };
   const nonXmlBody = childNamed(component, 'nonXMLBody');
   if (!nonXmlBody) throw invalid('CDA_BODY', 'the CDA has neither component/structuredBody nor component/nonXMLBody');
-  const text = childNamed(nonXmlBody, 'text');
-  const representation = attribute(text, 'representation');
-  const mediaType = attribute(text, 'mediaType');
-  if (!text || representation !== 'B64' || mediaType !== 'application/pdf') {
-    throw invalid('CDA_BODY', `the CDA nonXMLBody must be text with representation="B64" and mediaType="application/pdf" (found ${quote(representation ?? '')}, ${quote(mediaType ?? '')})`);
-  }
-  if (!isBase64(text.text)) throw invalid('CDA_PDF', 'the CDA nonXMLBody text is not valid base64');
-  const pdf = Buffer.from(text.text, 'base64');
-  if (!looksLikePdf(pdf)) throw invalid('CDA_PDF', 'the CDA nonXMLBody does not contain a PDF (no %PDF- header or no %%EOF trailer)');
-  return { body: 'N1', pdf };
+  return readNonXmlBody(nonXmlBody);
+}
+
+/**
+ * Whether a file claims to be a CDA: its root element is ClinicalDocument (in any namespace, so a
+ * wrong one is refused, not waved through), whatever its name, content type or encoding. Such a
+ * file is always checked, for every recipient.
+ */
+export function claimsToBeCda(content: Buffer): boolean {
+  return peekRoot(content)?.name === 'ClinicalDocument';
 }
 
 /** Checks a parsed ClinicalDocument and reads what the record needs. Throws a DocumentProblem. */

@@ -2,6 +2,9 @@
  * What a file is, by its content. A name or a Content-Type is the sender's claim; the bytes are
  * what a citizen's viewer will actually open, so the format rule looks at them only.
  */
+import { containsHtml, containsPdf, containsZip, type HiddenFormat } from './polyglot.js';
+
+export type { HiddenFormat } from './polyglot.js';
 
 export type FileKind =
   | 'pdf'
@@ -70,15 +73,23 @@ function isPlainText(content: Buffer): boolean {
   return true;
 }
 
-/** Markup-looking text: the start of an HTML page, or an XML document. */
-function markupKind(content: Buffer): 'html' | 'xml' | undefined {
-  const start = startsWith(content, UTF8_BOM) ? 3 : 0;
-  const head = content.subarray(start, start + 512).toString('latin1').trimStart();
-  if (/^<(!doctype\s+html|html|head|body|script|iframe|meta|svg)\b/i.test(head)) return 'html';
-  if (/^<(\?xml\s|!--|[A-Za-z_])/.test(head)) {
+/** Markup-looking text: the start of an HTML page, or an XML document (a declaration, a PI, a comment, an element). */
+function markupKind(head: string): 'html' | 'xml' | undefined {
+  const start = head.replace(/^\ufeff/, '').trimStart();
+  if (/^<(!doctype\s+html|html|head|body|script|iframe|meta|svg)\b/i.test(start)) return 'html';
+  if (/^<(\?|!--|[A-Za-z_])/.test(start)) {
     // XHTML is still a web page for whoever opens it.
-    return /<html[\s>]/i.test(head) ? 'html' : 'xml';
+    return /<html[\s>]/i.test(start) ? 'html' : 'xml';
   }
+  return undefined;
+}
+
+/** The byte order of UTF-16 text, told by its byte order mark (or an XML declaration written in UTF-16). */
+function utf16Order(content: Buffer): 'utf-16le' | 'utf-16be' | undefined {
+  const [a, b, c, d] = content;
+  // UTF-32's little-endian mark starts like UTF-16's: that is not text we read.
+  if ((a === 0xff && b === 0xfe && !(c === 0 && d === 0)) || (a === 0x3c && b === 0 && c === 0x3f && d === 0)) return 'utf-16le';
+  if ((a === 0xfe && b === 0xff) || (a === 0 && b === 0x3c && c === 0 && d === 0x3f)) return 'utf-16be';
   return undefined;
 }
 
@@ -86,6 +97,33 @@ export function sniff(content: Buffer): FileKind {
   for (const [kind, signature] of SIGNATURES) {
     if (startsWith(content, signature)) return kind;
   }
+  const order = utf16Order(content);
+  if (order !== undefined) {
+    // The whole file must be text, not only its head: a byte order mark is two easy bytes.
+    const text = content.length % 2 === 0 ? new TextDecoder(order).decode(content) : '\ufffd';
+    if (/[\u0000-\u0008\u000b\u000e-\u001f\u007f\ufffd]/.test(text)) return 'binary';
+    return markupKind(text.slice(0, 512)) ?? 'txt';
+  }
   if (!isPlainText(content)) return 'binary';
-  return markupKind(content) ?? 'txt';
+  const start = startsWith(content, UTF8_BOM) ? 3 : 0;
+  return markupKind(content.subarray(start, start + 512).toString('latin1')) ?? 'txt';
+}
+
+/** The hidden formats, as refusals name them. */
+export const HIDDEN_NAMES: Readonly<Record<HiddenFormat, string>> = { zip: 'a zip archive', pdf: 'a PDF', html: 'an HTML page' };
+
+/** Formats whose bytes no browser reads as a page: markup in them is a page hidden in the file. */
+const BINARY_DOCUMENTS: ReadonlySet<FileKind> = new Set(['pdf', 'jpeg', 'png', 'tiff', 'gif']);
+
+/**
+ * The second format of a polyglot file of the given kind (what sniff says), or undefined for an
+ * ordinary file: a zip structure in anything but a zip, a PDF in anything but a PDF, active HTML
+ * in a PDF or an image. A zip is left to the zip and XDM checks, which read it entry by entry.
+ */
+export function hiddenFormat(content: Buffer, kind: FileKind = sniff(content)): HiddenFormat | undefined {
+  if (kind === 'zip') return undefined;
+  if (containsZip(content)) return 'zip';
+  if (kind !== 'pdf' && containsPdf(content)) return 'pdf';
+  if (BINARY_DOCUMENTS.has(kind) && containsHtml(content)) return 'html';
+  return undefined;
 }

@@ -7,6 +7,9 @@
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { LONG_TEXT, longTextRuns, type TextRun } from './long-text.js';
 import { DocumentProblem, invalid, sanitize } from './problem.js';
+import { decodeXml, lenientText } from './xml-encoding.js';
+
+export { decodeXml } from './xml-encoding.js';
 
 export interface XmlElement {
   /** namespace URI ('' when none) */
@@ -27,31 +30,6 @@ export interface XmlLimits {
 
 /** Feeding the parser in slices lets a hostile file be stopped early without a huge string copy. */
 const SLICE = 64 * 1024;
-
-const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-
-/**
- * The text of an XML file. CI-SIS documents are UTF-8; ISO-8859-1 is still met in the field and
- * costs nothing to read. Other encodings (UTF-16 in particular) are refused rather than guessed.
- */
-export function decodeXml(content: Buffer): string {
-  if (content.subarray(0, 2).equals(Buffer.from([0xff, 0xfe])) || content.subarray(0, 2).equals(Buffer.from([0xfe, 0xff]))) {
-    throw invalid('XML_ENCODING', 'the XML is encoded in UTF-16; only UTF-8 and ISO-8859-1 are accepted');
-  }
-  const head = content.subarray(0, 256).toString('latin1');
-  const declared = /^(?:\ufeff|\u00ef\u00bb\u00bf)?<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head)?.[1];
-  const encoding = (declared ?? 'UTF-8').toUpperCase();
-  if (encoding === 'UTF-8' || encoding === 'UTF8') {
-    try {
-      const body = content.subarray(0, 3).equals(UTF8_BOM) ? content.subarray(3) : content;
-      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body);
-    } catch {
-      throw invalid('XML_ENCODING', 'the XML declares UTF-8 but is not valid UTF-8');
-    }
-  }
-  if (['ISO-8859-1', 'ISO8859-1', 'LATIN1', 'ISO_8859-1'].includes(encoding)) return content.toString('latin1');
-  throw invalid('XML_ENCODING', `the XML encoding "${encoding.slice(0, 40)}" is not accepted; use UTF-8`);
-}
 
 interface OpenElement extends XmlElement {
   textParts: string[];
@@ -151,16 +129,12 @@ class RootFound extends Error {
 
 /**
  * The root element's name, reading no further than its start tag; undefined when the content is
- * not readable XML. Used to tell a bare CDA from any other XML attachment before checking it.
+ * not XML up to its root. Used to tell a CDA from any other attachment before checking it, so the
+ * encoding is not judged here (decodeXml does that when the CDA is read): a CDA whose bytes are
+ * not what it declares is still recognised as one, and refused for its encoding.
  * A DOCTYPE is tolerated here (nothing is expanded while peeking); parseXml refuses it later.
  */
 export function peekRoot(content: Buffer): RootName | undefined {
-  let text: string;
-  try {
-    text = decodeXml(content);
-  } catch {
-    return undefined;
-  }
   const parser = new SaxesParser({ xmlns: true, position: false });
   parser.on('opentag', (tag) => {
     throw new RootFound({ ns: tag.uri, name: tag.local });
@@ -169,7 +143,7 @@ export function peekRoot(content: Buffer): RootName | undefined {
     throw error;
   });
   try {
-    for (let offset = 0; offset < text.length; offset += SLICE) parser.write(text.slice(offset, offset + SLICE));
+    for (const text of lenientText(content, SLICE)) parser.write(text);
     parser.close();
   } catch (error) {
     if (error instanceof RootFound) return error.root;

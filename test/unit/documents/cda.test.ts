@@ -44,14 +44,7 @@ describe('CDA header checks', () => {
     expect(uuid.document?.idKey).toBe('6f1c9e0a-2b7d-4c3e-9a51-0d8e7f6a5b4c');
   });
 
-  it('takes CI-SIS code systems for the table’s non-LOINC codes only', async () => {
-    const bio = await checkOfCda({ typeCode: 'PRESC-BIO', typeCodeSystem: '1.2.250.1.213.1.1.4.12' });
-    expect(bio.refusal).toBeUndefined();
-    expect((await checkOfCda({ typeCode: 'PRESC-BIO' })).refusal?.check).toBe('CDA_CODE_SYSTEM');
-    expect((await checkOfCda({ typeCode: 'NOT-IN-TABLE', typeCodeSystem: '1.2.250.1.213.1.1.4.12' })).refusal?.check).toBe('CDA_CODE_SYSTEM');
-    // An unknown LOINC code is fine: it goes to "Autres documents".
-    expect((await checkOfCda({ typeCode: '99999-9' })).refusal).toBeUndefined();
-  });
+  // The type code and its code system against the CI-SIS value set: categories.test.ts.
 
   it('accepts a title of 128 characters, refuses 129 and whitespace only', async () => {
     expect((await checkOfCda({ title: 'é'.repeat(128) })).refusal).toBeUndefined();
@@ -90,8 +83,9 @@ describe('CDA header checks', () => {
     expect(refusal?.message).toContain('the first digit must be 1 or 2');
   });
 
-  it('wants an N1 body to be base64 PDF', async () => {
-    expect((await checkOfCda({ body: { xml: '<component><nonXMLBody><text mediaType="text/plain" representation="TXT">x</text></nonXMLBody></component>' } })).refusal?.check).toBe('CDA_BODY');
+  // Every level-1 media type is in nonxml-body.test.ts; the PDF is the one the record extracts.
+  it('wants a PDF body to be base64 of a whole PDF', async () => {
+    expect((await checkOfCda({ body: { xml: '<component><nonXMLBody><text mediaType="application/pdf" representation="TXT">x</text></nonXMLBody></component>' } })).refusal?.check).toBe('CDA_BODY');
     expect((await checkOfCda({ body: { base64: '%%% not base64 %%%' } })).refusal?.check).toBe('CDA_PDF');
     // A PDF header without the %%EOF trailer is a truncated file.
     const truncated = buildPdf().subarray(0, 200);
@@ -103,6 +97,48 @@ describe('CDA header checks', () => {
   it('refuses a bare CDA with a DOCTYPE (XXE) as it does inside an XDM', async () => {
     const { refusal } = await checkOfCda({ prolog: '<!DOCTYPE ClinicalDocument [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n', titleXml: '&x;' }, TO_CITIZEN);
     expect(refusal).toMatchObject({ code: 'INVALID_DOCUMENT', check: 'XML_DOCTYPE' });
+  });
+
+  it('reads a CDA in windows-1252, ISO-8859-1 or UTF-16 (either byte order) as it declares', async () => {
+    const title = 'Compte rendu d’échographie – « Œdème »';
+    const encodings: NonNullable<CdaSpec['encoding']>[] = [
+      { bytes: 'windows-1252' },
+      { bytes: 'UTF-16LE', bom: true },
+      { bytes: 'UTF-16BE', bom: true },
+      { bytes: 'UTF-8', bom: true },
+    ];
+    for (const encoding of encodings) {
+      const { refusal, document } = await checkOfCda({ title, encoding, patient: { given: 'Hélène', family: 'MARTIN' } }, TO_CITIZEN);
+      expect(refusal, encoding.bytes).toBeUndefined();
+      expect(document).toMatchObject({ title, patientName: 'Hélène MARTIN' });
+    }
+    const latin1 = await checkOfCda({ title: 'Échographie', encoding: { bytes: 'ISO-8859-1' } }, TO_CITIZEN);
+    expect(latin1.document?.title).toBe('Échographie');
+  });
+
+  it('refuses a CDA whose bytes are not what it declares, for a professional too, whatever its name or type', async () => {
+    const mislabelled: [string, Buffer, string][] = [
+      ['windows-1252 declared UTF-8', buildCda({ title: 'Échographie', encoding: { bytes: 'windows-1252', declared: 'UTF-8' } }), 'declares "UTF-8" but is not valid UTF-8: byte 0xC9'],
+      ['UTF-16 declared windows-1252', buildCda({ encoding: { bytes: 'UTF-16LE', bom: true, declared: 'windows-1252' } }), 'UTF-16 little-endian byte order mark but declares "windows-1252"'],
+      ['UTF-8 declared ISO-8859-1', buildCda({ title: 'Échographie', encoding: { bytes: 'UTF-8', declared: 'ISO-8859-1' } }), 'declares "ISO-8859-1" but its bytes are UTF-8'],
+      ['an unsupported encoding', buildCda({ encoding: { bytes: 'UTF-8', declared: 'EUC-JP' } }), 'declares the encoding "EUC-JP", which is not accepted'],
+    ];
+    for (const [label, content, says] of mislabelled) {
+      for (const [name, type] of [['cda.xml', 'text/xml'], ['note.txt', 'text/plain'], ['scan.pdf', 'application/pdf']]) {
+        const { refusal } = await checkOne(content, name!, TO_PROFESSIONAL, type);
+        expect(refusal, `${label} as ${name}`).toMatchObject({ code: 'INVALID_DOCUMENT', check: 'XML_ENCODING', attachment: name });
+        expect(refusal?.message).toContain(says);
+      }
+    }
+  });
+
+  it('checks as a CDA any file whose root is ClinicalDocument, even one no sniffing calls XML', async () => {
+    // A character XML forbids makes the file "binary" to sniffing; it is still a CDA attempt.
+    const withControl = Buffer.from(buildCda().toString('utf8').replace('<realmCode', '<!-- \u0001 --><realmCode'));
+    expect((await checkOne(withControl, 'x.bin', TO_PROFESSIONAL)).refusal).toMatchObject({ check: 'XML_SYNTAX' });
+    // A stylesheet instruction before the root, and no XML declaration.
+    const styled = Buffer.from(buildCda({ without: ['author'] }).toString('utf8').replace(/^<\?xml[^>]*>\n/, ''));
+    expect((await checkOne(styled, 'cr.txt', TO_PROFESSIONAL, 'text/plain')).refusal).toMatchObject({ check: 'CDA_AUTHOR' });
   });
 
   it('reads the patient of the main fixture', async () => {

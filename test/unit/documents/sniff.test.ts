@@ -22,7 +22,15 @@ describe('format recognition by content', () => {
     ['a GIF', Buffer.from('GIF89a'), 'gif'],
     ['a Windows executable', Buffer.from('MZ\x90\x00', 'latin1'), 'windows-executable'],
     ['an ELF executable', Buffer.from('\x7fELF\x02\x01', 'latin1'), 'elf-executable'],
-    ['text with NUL bytes (UTF-16)', Buffer.from('bonjour', 'utf16le'), 'binary'],
+    ['text with NUL bytes (UTF-16 without byte order mark)', Buffer.from('bonjour', 'utf16le'), 'binary'],
+    ['UTF-16 LE text with its byte order mark', Buffer.from('\ufeffRésultats normaux\r\n', 'utf16le'), 'txt'],
+    ['UTF-16 BE text with its byte order mark', Buffer.from('\ufeffRésultats normaux\r\n', 'utf16le').swap16(), 'txt'],
+    ['UTF-16 XML with its byte order mark', Buffer.from('\ufeff<?xml version="1.0" encoding="UTF-16"?><ClinicalDocument/>', 'utf16le'), 'xml'],
+    ['UTF-16 XML declared without byte order mark', Buffer.from('<?xml version="1.0" encoding="UTF-16LE"?><a/>', 'utf16le'), 'xml'],
+    ['UTF-16 HTML', Buffer.from('\ufeff<html><script>alert(1)</script></html>', 'utf16le'), 'html'],
+    ['a byte order mark before binary data', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('\u0001\u0002', 'utf16le')]), 'binary'],
+    ['a UTF-32 byte order mark', Buffer.from([0xff, 0xfe, 0x00, 0x00, 0x3c, 0, 0, 0]), 'binary'],
+    ['XML that starts with a stylesheet instruction', Buffer.from('<?xml-stylesheet type="text/xsl" href="cda.xsl"?><ClinicalDocument/>'), 'xml'],
     ['text with an escape character', Buffer.from('\x1b[31mrouge'), 'binary'],
   ];
   it.each(cases)('%s → %s', (_, content, kind) => {

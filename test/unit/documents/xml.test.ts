@@ -39,11 +39,13 @@ describe('safe XML reading', () => {
     expect(() => parseXml(Buffer.from(`${'<a>'.repeat(32)}${'</a>'.repeat(32)}`), LIMITS)).not.toThrow();
   });
 
-  it('reads UTF-8 (with or without BOM) and ISO-8859-1, refuses the rest', () => {
+  it('reads UTF-8 (with or without BOM), ISO-8859-1, windows-1252 and UTF-16 as declared, refuses the rest', () => {
     expect(parseXml(Buffer.from('\ufeff<a>é</a>'), LIMITS).text).toBe('é');
     expect(parseXml(Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><a>é</a>', 'latin1'), LIMITS).text).toBe('é');
+    expect(parseXml(Buffer.from([...Buffer.from('<?xml version="1.0" encoding="windows-1252"?><a>'), 0x80, 0x92, ...Buffer.from('</a>')]), LIMITS).text).toBe('€’');
+    expect(parseXml(Buffer.from('\ufeff<?xml version="1.0" encoding="UTF-16"?><a b="é">€</a>', 'utf16le'), LIMITS)).toMatchObject({ name: 'a', text: '€' });
     expect(problemOf(Buffer.from([0x3c, 0x61, 0x3e, 0xe9, 0x3c, 0x2f, 0x61, 0x3e])).check).toBe('XML_ENCODING');
-    expect(problemOf(Buffer.from('\ufeff<a/>', 'utf16le')).check).toBe('XML_ENCODING');
+    expect(problemOf(Buffer.from('\ufeff<?xml version="1.0" encoding="windows-1252"?><a/>', 'utf16le')).check).toBe('XML_ENCODING');
     expect(problemOf('<?xml version="1.0" encoding="Shift_JIS"?><a/>').check).toBe('XML_ENCODING');
   });
 
@@ -56,5 +58,19 @@ describe('safe XML reading', () => {
     expect(peekRoot(Buffer.from('<?xml version="1.0"?><!-- c --><ClinicalDocument xmlns="urn:hl7-org:v3"><broken'))).toEqual({ ns: 'urn:hl7-org:v3', name: 'ClinicalDocument' });
     expect(peekRoot(Buffer.from('<!DOCTYPE x [<!ENTITY a "b">]><x/>'))).toEqual({ ns: '', name: 'x' });
     expect(peekRoot(Buffer.from('not xml'))).toBeUndefined();
+  });
+
+  it('peeks at the root whatever the encoding, even one the bytes break, so that the CDA check sees it', () => {
+    const cda = { ns: 'urn:hl7-org:v3', name: 'ClinicalDocument' };
+    const root = '<ClinicalDocument xmlns="urn:hl7-org:v3"><title>écho</title></ClinicalDocument>';
+    expect(peekRoot(Buffer.from(`\ufeff<?xml version="1.0" encoding="UTF-16"?>${root}`, 'utf16le'))).toEqual(cda);
+    expect(peekRoot(Buffer.from(`\ufeff<?xml version="1.0" encoding="UTF-16"?>${root}`, 'utf16le').swap16())).toEqual(cda);
+    // windows-1252 bytes declared UTF-8, a UTF-16 mark declared windows-1252, an unknown encoding
+    expect(peekRoot(Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>${root}`, 'latin1'))).toEqual(cda);
+    expect(peekRoot(Buffer.from(`\ufeff<?xml version="1.0" encoding="windows-1252"?>${root}`, 'utf16le'))).toEqual(cda);
+    expect(peekRoot(Buffer.from(`<?xml version="1.0" encoding="Shift_JIS"?>${root}`))).toEqual(cda);
+    // a character XML forbids, in a comment before the root
+    expect(peekRoot(Buffer.from(`<!-- \u0001 -->${root}`))).toEqual(cda);
+    expect(peekRoot(Buffer.from(`<?xml-stylesheet type="text/xsl" href="cda.xsl"?>${root}`))).toEqual(cda);
   });
 });

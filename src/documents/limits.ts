@@ -1,6 +1,8 @@
 /**
  * Bounds on what an attachment may cost us to check. A zip or an XML file is refused as soon as
- * one of them is crossed, so a hostile attachment costs bounded time and memory.
+ * one of them is crossed, so a hostile attachment costs bounded time and memory. The message
+ * bounds hold across all its attachments (budget.ts): many zips each within the per-zip bounds
+ * must not add up to gigabytes.
  */
 export interface DocumentLimits {
   /** entries in one zip (files and folders) */
@@ -15,6 +17,12 @@ export interface DocumentLimits {
   maxXmlBytes: number;
   /** element nesting of one XML file */
   maxXmlDepth: number;
+  /** zip entries of all the attachments of one message: the per-zip bounds alone multiply */
+  maxMessageEntries: number;
+  /** uncompressed bytes of all the zips of one message */
+  maxMessageInflatedBytes: number;
+  /** milliseconds that checking the attachments of one message may take */
+  maxMessageCheckMs: number;
 }
 
 const MB = 1024 * 1024;
@@ -26,6 +34,11 @@ export const DEFAULT_DOCUMENT_LIMITS: Readonly<DocumentLimits> = Object.freeze({
   maxCompressionRatio: 100,
   maxXmlBytes: 15 * MB,
   maxXmlDepth: 256,
+  // A message holds at most 10 MB of attachments: honest XDMs of that size (PDFs, compressed
+  // CDA XML) inflate to a few tens of MB, and every check of them ends within a few seconds.
+  maxMessageEntries: 1000,
+  maxMessageInflatedBytes: 100 * MB,
+  maxMessageCheckMs: 20_000,
 });
 
 /** The defaults overridden by the given values; a bound that is not a positive number is refused. */

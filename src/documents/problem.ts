@@ -3,7 +3,8 @@
  * entry point catches the first one and turns it into the refusal the pipeline answers with.
  */
 
-export type DocumentRefusalCode = 'INVALID_DOCUMENT' | 'WRONG_PATIENT' | 'FORBIDDEN_FORMAT';
+/** TOO_LARGE: the message's attachments cost more to check than one message may (budget.ts). */
+export type DocumentRefusalCode = 'INVALID_DOCUMENT' | 'WRONG_PATIENT' | 'FORBIDDEN_FORMAT' | 'TOO_LARGE';
 
 /** The names of the checks, as they appear in a refusal's `check` field. */
 export type DocumentCheck =
@@ -34,6 +35,9 @@ export type DocumentCheck =
   | 'XDM_HASH'
   | 'XDM_PATIENT'
   | 'XDM_TYPE_CODE'
+  | 'XDM_MIME_TYPE'
+  | 'XDM_UNLISTED_DOCUMENT'
+  | 'XDM_ENTRY_FORMAT'
   // any XML file
   | 'XML_DOCTYPE'
   | 'XML_SIZE'
@@ -66,7 +70,14 @@ export type DocumentCheck =
   | 'HEADER_CODECDA'
   | 'HEADER_INS'
   | 'INVISIBLE_PATIENT'
-  | 'ATTACHMENT_FORMAT';
+  | 'ATTACHMENT_FORMAT'
+  // what one message may cost to check, all attachments together
+  | 'MESSAGE_ENTRIES'
+  | 'MESSAGE_INFLATED_BYTES'
+  | 'MESSAGE_CHECK_TIME'
+  // a MIME part the checks cannot read
+  | 'MIME_ENCODING'
+  | 'MIME_NESTING';
 
 export class DocumentProblem extends Error {
   override name = 'DocumentProblem';

@@ -5,7 +5,12 @@ import type { DocumentRefusalCode } from './problem.js';
 export interface Attachment {
   filename?: string;
   contentType: string;
+  /** decoded (transfer encoding undone) */
   content: Buffer;
+  /** where the part sits when it is not an attachment of the message itself: the forwarded message it came in */
+  within?: string;
+  /** set when the part could not be decoded: it is refused, since nobody can check what it holds */
+  unreadable?: { check: 'MIME_ENCODING' | 'MIME_NESTING'; reason: string };
 }
 
 /** An HL7 instance identifier. */

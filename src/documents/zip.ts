@@ -3,11 +3,13 @@
  * before anything is read, and the sizes it declares must keep within the bounds (count, size per
  * entry and in total, compression ratio). Every entry is then inflated as a stream whose bytes
  * are counted: one byte more than declared stops the inflation at once, so a zip bomb costs at
- * most the bounds, whatever it claims and whatever it would inflate to.
+ * most the bounds, whatever it claims and whatever it would inflate to. The message's budget
+ * (budget.ts) is charged on the way, so many zips cannot add up what one may not.
  */
 import type { Readable } from 'node:stream';
 import { crc32, createInflateRaw } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import { UNBOUNDED, type CheckBudget } from './budget.js';
 import type { DocumentLimits } from './limits.js';
 import { DocumentProblem, invalid, quote, sanitize } from './problem.js';
 
@@ -18,6 +20,7 @@ export interface ZipFileEntry {
 }
 
 type ZipLimits = Pick<DocumentLimits, 'maxZipEntries' | 'maxEntryBytes' | 'maxTotalUncompressedBytes' | 'maxCompressionRatio'>;
+type Budget = Pick<CheckBudget, 'chargeEntries' | 'chargeInflated' | 'checkTime'>;
 
 /**
  * Small entries compress far beyond any sane ratio (a page of spaces, an empty template), and a
@@ -73,10 +76,11 @@ async function openZip(content: Buffer): Promise<ZipFile> {
 }
 
 /** Reads and checks the central directory: names, kinds and declared sizes, before any data. */
-async function readDirectory(zip: ZipFile, limits: ZipLimits): Promise<CheckedEntry[]> {
+async function readDirectory(zip: ZipFile, limits: ZipLimits, budget: Budget): Promise<CheckedEntry[]> {
   if (zip.entryCount > limits.maxZipEntries) {
     throw invalid('ZIP_ENTRY_COUNT', `the archive has ${zip.entryCount} entries, more than the ${limits.maxZipEntries} allowed`);
   }
+  budget.chargeEntries(zip.entryCount);
   const checked: CheckedEntry[] = [];
   const seen = new Set<string>();
   let declaredTotal = 0;
@@ -111,6 +115,7 @@ async function readDirectory(zip: ZipFile, limits: ZipLimits): Promise<CheckedEn
       if (entry.uncompressedSize > RATIO_FLOOR_BYTES && entry.uncompressedSize > limits.maxCompressionRatio * entry.compressedSize) {
         throw invalid('ZIP_COMPRESSION_RATIO', `the entry declares a compression ratio over ${limits.maxCompressionRatio}:1 (${entry.uncompressedSize} bytes from ${entry.compressedSize}; a zip bomb)`, name);
       }
+      budget.chargeInflated(entry.uncompressedSize, name);
       checked.push({ entry, name, isDirectory });
     }
   } catch (error) {
@@ -177,7 +182,7 @@ async function openEntry(zip: ZipFile, { entry, name }: CheckedEntry): Promise<{
  * Inflates one entry, counting as it streams. The declared size already passed the bounds, so
  * refusing the first byte beyond it is enough to keep every bound — whatever the archive claims.
  */
-async function readEntry(zip: ZipFile, checked: CheckedEntry): Promise<Buffer> {
+async function readEntry(zip: ZipFile, checked: CheckedEntry, budget: Budget): Promise<Buffer> {
   const { entry, name } = checked;
   const { stream, close } = await openEntry(zip, checked);
   const chunks: Buffer[] = [];
@@ -191,6 +196,7 @@ async function readEntry(zip: ZipFile, checked: CheckedEntry): Promise<Buffer> {
       }
       crc = crc32(chunk, crc);
       chunks.push(chunk);
+      budget.checkTime(name);
     }
   } catch (error) {
     if (error instanceof DocumentProblem) throw error;
@@ -212,14 +218,14 @@ async function readEntry(zip: ZipFile, checked: CheckedEntry): Promise<Buffer> {
  * All the files of a zip (folders are checked, not returned), in central-directory order.
  * Throws a DocumentProblem naming the entry and the bound or rule it breaks.
  */
-export async function readZip(content: Buffer, limits: ZipLimits): Promise<ZipFileEntry[]> {
+export async function readZip(content: Buffer, limits: ZipLimits, budget: Budget = UNBOUNDED): Promise<ZipFileEntry[]> {
   const zip = await openZip(content);
   try {
-    const entries = await readDirectory(zip, limits);
+    const entries = await readDirectory(zip, limits, budget);
     const files = entries.filter((entry) => !entry.isDirectory);
     await checkNoOverlap(zip, files);
     const result: ZipFileEntry[] = [];
-    for (const file of files) result.push({ name: file.name, content: await readEntry(zip, file) });
+    for (const file of files) result.push({ name: file.name, content: await readEntry(zip, file, budget) });
     return result;
   } finally {
     zip.close();

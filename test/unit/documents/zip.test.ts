@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildXdm, buildZip, pseudoRandomBytes } from '../../../fixtures/builders.js';
 import { DEFAULT_DOCUMENT_LIMITS } from '../../../src/documents/check.js';
+import { CheckBudget } from '../../../src/documents/budget.js';
 import { DocumentProblem } from '../../../src/documents/problem.js';
 import { readZip } from '../../../src/documents/zip.js';
 import { TO_CITIZEN, checkOne, fixture } from './support.js';
@@ -82,5 +83,31 @@ describe('safe zip reading', () => {
       expect(peakGrowth).toBeLessThan(200 * MB);
       expect(arrayBuffersGrowth).toBeLessThan(200 * MB);
     }
+  });
+});
+
+describe('the message budget, charged by every zip read', () => {
+  const budget = (limits: Partial<ConstructorParameters<typeof CheckBudget>[0]> = {}, now?: () => number) =>
+    new CheckBudget({ maxMessageEntries: 1000, maxMessageInflatedBytes: 100 * MB, maxMessageCheckMs: 60_000, ...limits }, now);
+
+  it('adds up the entries and the declared sizes of successive zips, and refuses before inflating', async () => {
+    const two = await buildZip([0, 1].map((i) => ({ name: `f${i}.bin`, content: pseudoRandomBytes(MB, i + 1) })));
+    const shared = budget({ maxMessageEntries: 5, maxMessageInflatedBytes: 3 * MB });
+    expect(await readZip(two, DEFAULT_DOCUMENT_LIMITS, shared)).toHaveLength(2);
+    // The second zip crosses 3 MB at its second entry's declaration: named, and nothing inflated.
+    let problem: unknown;
+    await readZip(two, DEFAULT_DOCUMENT_LIMITS, shared).catch((error: unknown) => (problem = error));
+    expect(problem).toMatchObject({ code: 'TOO_LARGE', check: 'MESSAGE_INFLATED_BYTES', entry: 'f1.bin' });
+    await expect(readZip(two, DEFAULT_DOCUMENT_LIMITS, budget({ maxMessageEntries: 3 }))).resolves.toHaveLength(2);
+    const entries = budget({ maxMessageEntries: 3 });
+    await readZip(two, DEFAULT_DOCUMENT_LIMITS, entries);
+    await expect(readZip(two, DEFAULT_DOCUMENT_LIMITS, entries)).rejects.toMatchObject({ check: 'MESSAGE_ENTRIES' });
+  });
+
+  it('stops inflating when the time is up', async () => {
+    let clock = 0;
+    const late = budget({ maxMessageCheckMs: 10 }, () => (clock += 5));
+    const big = await buildZip([{ name: 'big.bin', content: pseudoRandomBytes(4 * MB, 7) }]);
+    await expect(readZip(big, DEFAULT_DOCUMENT_LIMITS, late)).rejects.toMatchObject({ code: 'TOO_LARGE', check: 'MESSAGE_CHECK_TIME', entry: 'big.bin' });
   });
 });

@@ -7,8 +7,9 @@
  * The structure follows RFC 2045/2046: a multipart's children sit between delimiter lines
  * (`--boundary`), the CRLF before a delimiter belongs to the delimiter, a line matching an
  * outer boundary also ends the inner parts (a missing close delimiter is forgiven), and a
- * message/rfc822 part holds a whole message, indexed in turn. Limits on nesting, parts and
- * header size end the indexing with a reason: the caller refuses the message permanently.
+ * message/rfc822 part holds a whole message, indexed in turn. Limits on nesting, parts, header
+ * size and header fields end the indexing with a reason: the caller refuses the message
+ * permanently.
  */
 import { buildEnvelope } from './envelope.js';
 import { firstField, headerText, parseHeaderFields, parseStructured, type HeaderField } from './header.js';
@@ -21,15 +22,18 @@ export interface MimeLimits {
   maxParts: number;
   /** bytes of one header block (the message's or a part's) */
   maxHeaderBytes: number;
+  /** fields of one header block */
+  maxHeaderFields: number;
 }
 
 export const DEFAULT_MIME_LIMITS: Readonly<MimeLimits> = Object.freeze({
   maxDepth: 32,
   maxParts: 1000,
   maxHeaderBytes: 256 * 1024,
+  maxHeaderFields: 1000,
 });
 
-export type MimeCheck = 'MIME_DEPTH' | 'MIME_PARTS' | 'MIME_HEADER_SIZE';
+export type MimeCheck = 'MIME_DEPTH' | 'MIME_PARTS' | 'MIME_HEADER_SIZE' | 'MIME_HEADER_FIELDS';
 
 export class MimeStructureError extends Error {
   override name = 'MimeStructureError';
@@ -46,6 +50,8 @@ const PREFIX_BYTES = 2 + 200 + 2 + 64;
 const DASH = 0x2d;
 const LF = 0x0a;
 const CR = 0x0d;
+/** first bytes of a header line that does not start a field: folding white space, an empty line */
+const FIELD_CONTINUES = new Set([0x20, 0x09, CR]);
 
 interface Frame {
   part: MimePart;
@@ -53,6 +59,8 @@ interface Frame {
   /** header bytes so far (while inHeader) */
   header: Buffer[];
   headerBytes: number;
+  /** fields started so far (while inHeader) */
+  headerFields?: number;
   /** LFs counted before the body started */
   lfAtBody: number;
   /** for a multipart being read: its boundary, and whether its close delimiter was seen */
@@ -171,6 +179,13 @@ export class MimeIndexer {
       top.headerBytes += slice.length;
       if (top.headerBytes > this.limits.maxHeaderBytes) {
         return this.fail('MIME_HEADER_SIZE', `a header block is larger than ${this.limits.maxHeaderBytes} bytes`);
+      }
+      // A line that starts with neither white space (a continuation) nor its end starts a field.
+      if (this.offset === this.lineStart && to > from && !FIELD_CONTINUES.has(chunk[from]!)) {
+        top.headerFields = (top.headerFields ?? 0) + 1;
+        if (top.headerFields > this.limits.maxHeaderFields) {
+          return this.fail('MIME_HEADER_FIELDS', `a header block has more than ${this.limits.maxHeaderFields} header fields`);
+        }
       }
       top.header.push(Buffer.from(slice));
     }

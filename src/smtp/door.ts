@@ -15,8 +15,19 @@ import type { MailTransaction } from '../pipeline/transaction.js';
 import type { Origin } from '../pipeline/types.js';
 import type { TlsMaterial } from '../tls/certificates.js';
 import { peerIdentity, type PeerIdentity } from './certificate.js';
-import { installSmtpExtensions } from './extensions.js';
-import { TEMPORARY_FAILURE, TLS_REQUIRED, refusalReply, smtpError } from './replies.js';
+import { ConnectionLimits } from './connection-limits.js';
+import { installSmtpExtensions, setDeadlines } from './extensions.js';
+import { RCPT_PARAMETERS, mailParameters, unsupportedParameter } from './parameters.js';
+import {
+  AUTH_REQUIRED,
+  NEED_MAIL,
+  TEMPORARY_FAILURE,
+  TLS_REQUIRED,
+  TOO_MANY_CONNECTIONS,
+  UNSUPPORTED_PARAMETER,
+  refusalReply,
+  smtpError,
+} from './replies.js';
 
 export type SmtpDoorKind = 'mx' | 'submission';
 
@@ -33,9 +44,14 @@ export interface SmtpDoorDeps {
 interface SessionState {
   peer?: PeerIdentity;
   transaction?: MailTransaction;
+  /** the client address the session holds a place for under the connection caps */
+  admitted?: string;
 }
 
 const ORIGIN: Record<SmtpDoorKind, Origin> = { mx: 'smtp-mx', submission: 'submission' };
+
+/** Commands smtp-server knows that no door here offers (sendmail jokes, proxy commands). */
+const UNOFFERED = ['WIZ', 'SHELL', 'KILL', 'XCLIENT', 'XFORWARD'];
 
 export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
   installSmtpExtensions();
@@ -47,6 +63,9 @@ export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
     return s;
   };
   const door = kind === 'mx' ? 'smtp' : 'submission';
+  const caps = { total: config.smtp.maxConnections, perClient: config.smtp.maxConnectionsPerClient };
+  const limits = new ConnectionLimits(caps);
+  const allowedMail = mailParameters(kind === 'submission');
   const refused = (r: Refusal) => {
     metrics.refusals.inc({ door, code: r.code });
     return refusalReply(r);
@@ -54,7 +73,9 @@ export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
 
   const options: SMTPServerOptions = {
     name: config.hostname,
-    banner: 'mss-gateway',
+    banner: 'mss-gateway, messagerie sécurisée de santé / secure health messaging',
+    heloResponse: '%s vous salue / greets %s',
+    authRequiredMessage: AUTH_REQUIRED,
     size: config.limits.maxMessageBytes,
     maxRecipients: config.limits.maxRecipients,
     key: deps.tls.key,
@@ -72,29 +93,42 @@ export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
     hideDSN: true,
     disableReverseLookup: true,
     logger: false,
-    socketTimeout: 120_000,
+    // The idle timeout; deadlines on a whole command line and a whole DATA phase are set below.
+    socketTimeout: config.smtp.idleTimeoutSeconds * 1000,
     closeTimeout: 5_000,
     maxAllowedUnauthenticatedCommands: 20,
     ...(kind === 'mx'
-      ? { authOptional: true, disabledCommands: ['AUTH'] }
-      : { authMethods: ['PLAIN', 'LOGIN', 'EXTERNAL'], authOptional: false, allowInsecureAuth: false }),
+      ? { authOptional: true, disabledCommands: ['AUTH', ...UNOFFERED] }
+      : { authMethods: ['PLAIN', 'LOGIN', 'EXTERNAL'], authOptional: false, allowInsecureAuth: false, disabledCommands: UNOFFERED }),
 
     onConnect(session, callback) {
+      const over = limits.admit(session.remoteAddress);
+      if (over) {
+        metrics.refusals.inc({ door, code: over === 'client' ? 'TOO_MANY_CONNECTIONS_FROM_CLIENT' : 'TOO_MANY_CONNECTIONS' });
+        log.warn({ door, ip: session.remoteAddress, open: limits.size, cap: over }, 'connection refused: too many connections');
+        return callback(TOO_MANY_CONNECTIONS(over, over === 'client' ? caps.perClient : caps.total));
+      }
+      state(session).admitted = session.remoteAddress;
       metrics.connections.inc({ door });
       // AUTH is not even offered before STARTTLS (like Postfix's smtpd_tls_auth_only): a client
-      // that sees no AUTH sends no password in the clear.
-      if (kind === 'submission') session.disabledCommands = ['AUTH'];
+      // that sees no AUTH sends no password in the clear. A session's list replaces the door's.
+      if (kind === 'submission') session.disabledCommands = ['AUTH', ...UNOFFERED];
       callback();
     },
 
     onClose(session) {
-      metrics.connections.dec({ door });
+      // Called for refused connections too: only an admitted one gives a place back.
+      const admitted = states.get(session)?.admitted;
+      if (admitted !== undefined) {
+        limits.release(admitted);
+        metrics.connections.dec({ door });
+      }
       states.delete(session);
     },
 
     onSecure(socket, session, callback) {
       state(session).peer = peerIdentity(socket as TLSSocket);
-      if (kind === 'submission') session.disabledCommands = undefined;
+      if (kind === 'submission') session.disabledCommands = UNOFFERED;
       callback();
     },
 
@@ -103,15 +137,19 @@ export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
       const done = (result: Awaited<ReturnType<Login['withPassword']>>) => {
         if (result.ok) return callback(null, { user: result.mailbox.address });
         if (result.reason === 'blocked') {
-          return callback(smtpError(421, '4.7.0', 'Trop d\'échecs d\'authentification, réessayez plus tard / Too many failed logins, try again later'));
+          // 421 ends the session (smtp-server closes after sending it): the client must come back later.
+          const wait = result.retryAfterSeconds < 60 ? `${result.retryAfterSeconds} s` : `${Math.ceil(result.retryAfterSeconds / 60)} min`;
+          return callback(smtpError(421, '4.7.0', `Trop d'échecs d'authentification, réessayez dans ${wait} / Too many failed logins, try again in ${wait}`));
         }
         callback(smtpError(535, '5.7.8', 'Identifiants invalides / Authentication credentials invalid'));
       };
+      // PLAIN may carry an authorisation identity (RFC 4616); smtp-server's types omit it.
+      const authzid = (auth as { authzid?: string }).authzid ?? '';
       const attempt =
         // EXTERNAL is our extension (extensions.ts): smtp-server's types do not list it.
         (auth.method as string) === 'EXTERNAL'
-          ? externalLogin(state(session).peer, auth.username ?? '', ip)
-          : login.withPassword(auth.username ?? '', auth.password ?? '', ip, 'smtp');
+          ? login.withCertificate(state(session).peer?.authorized ? state(session).peer!.names : undefined, auth.username ?? '', ip, 'smtp')
+          : login.withPassword(auth.username ?? '', auth.password ?? '', ip, 'smtp', authzid);
       attempt.then(done, (err: unknown) => {
         log.error({ err, door }, 'login failed with an error');
         callback(TEMPORARY_FAILURE());
@@ -120,6 +158,8 @@ export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
 
     onMailFrom(address, session, callback) {
       if (!session.secure) return callback(TLS_REQUIRED());
+      const unsupported = unsupportedParameter(address.args, allowedMail);
+      if (unsupported) return callback(UNSUPPORTED_PARAMETER('MAIL', unsupported));
       (async () => {
         const opened = await pipeline.open({
           origin: ORIGIN[kind],
@@ -139,7 +179,9 @@ export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
 
     onRcptTo(address, session, callback) {
       const transaction = state(session).transaction;
-      if (!transaction) return callback(smtpError(503, '5.5.1', 'Error: need MAIL command'));
+      if (!transaction) return callback(NEED_MAIL());
+      const unsupported = unsupportedParameter(address.args, RCPT_PARAMETERS);
+      if (unsupported) return callback(UNSUPPORTED_PARAMETER('RCPT', unsupported));
       transaction.addRecipient(address.address).then(
         (refusal) => callback(refusal ? refused(refusal) : undefined),
         (err: unknown) => {
@@ -154,7 +196,7 @@ export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
       state(session).transaction = undefined;
       if (!transaction) {
         stream.resume();
-        return stream.once('end', () => callback(smtpError(503, '5.5.1', 'Error: need MAIL command')));
+        return stream.once('end', () => callback(NEED_MAIL()));
       }
       transaction.receive(stream).then(
         (outcome) => {
@@ -165,19 +207,17 @@ export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
         (err: unknown) => {
           // The body may not be fully read: drain it so the session can go on.
           stream.resume();
-          log.error({ err, door }, 'DATA failed with an error');
+          // A client gone mid-message (or cut off by the DATA deadline) is no fault of ours.
+          if ((err as NodeJS.ErrnoException).code === 'ECONNECTION') log.info({ door }, 'client left during DATA');
+          else log.error({ err, door }, 'DATA failed with an error');
           callback(TEMPORARY_FAILURE());
         },
       );
     },
   };
 
-  async function externalLogin(peer: PeerIdentity | undefined, requested: string, ip: string) {
-    if (!peer?.authorized) return { ok: false as const, reason: 'invalid' as const };
-    return login.withCertificate(peer.names, requested, ip, 'smtp');
-  }
-
   const server = new SMTPServer(options);
+  setDeadlines(server, { commandMs: config.smtp.commandTimeoutSeconds * 1000, dataMs: config.smtp.dataTimeoutSeconds * 1000 });
   server.on('error', (err) => log.warn({ err: { message: err.message, code: (err as NodeJS.ErrnoException).code }, door }, 'SMTP connection error'));
   return server;
 }

@@ -15,10 +15,44 @@ export class UsageError extends ValidationError {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/**
+ * The commands that may create the data folder and its database: those that provision
+ * something on a fresh install. Every other command needs an existing database, so a mistyped
+ * --data fails (exit 2) instead of answering from a new, empty one. A new provisioning command
+ * must be listed here.
+ */
+const PROVISIONING = new Set([
+  'mailbox add-patient',
+  'mailbox add-pro',
+  'mailbox oppose',
+  'domain add-local',
+  'trust add',
+  'trust import',
+  'trust attach',
+  'directory add',
+]);
+
 const COMMON: Options = {
   data: { type: 'string' },
   config: { type: 'string' },
   json: { type: 'boolean', default: false },
+};
+
+/**
+ * Where a command writes and which environment it reads: the process's by default; a test
+ * passes its own to run commands in-process, with their output captured.
+ */
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  env: NodeJS.ProcessEnv;
+}
+
+/** Looked up at each write, so a spy on process.stdout.write still sees the output. */
+export const processIo: CliIo = {
+  stdout: { write: (text) => process.stdout.write(text) },
+  stderr: { write: (text) => process.stderr.write(text) },
+  env: process.env,
 };
 
 export interface Invocation {
@@ -47,7 +81,7 @@ export interface Command {
   run(inv: Invocation): Promise<number | void>;
 }
 
-export function invoke(command: Command, argv: string[]): Invocation {
+export function invoke(command: Command, argv: string[], io: CliIo = processIo): Invocation {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: { ...COMMON, ...command.options }, allowPositionals: true, strict: true });
@@ -66,16 +100,16 @@ export function invoke(command: Command, argv: string[]): Invocation {
     values,
     json: values.json === true,
     config() {
-      config ??= loadConfig({ file: values.config as string | undefined, dataDir: values.data as string | undefined });
+      config ??= loadConfig({ file: values.config as string | undefined, dataDir: values.data as string | undefined, env: io.env });
       return config;
     },
     store() {
-      store ??= openStore(inv.config().dataDir);
+      store ??= openStore(inv.config().dataDir, { create: PROVISIONING.has(command.name) });
       return store;
     },
-    print: (text) => void process.stdout.write(`${text}\n`),
-    printJson: (value) => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
-    note: (text) => void process.stderr.write(`${text}\n`),
+    print: (text) => void io.stdout.write(`${text}\n`),
+    printJson: (value) => void io.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    note: (text) => void io.stderr.write(`${text}\n`),
     async close() {
       await store?.close();
     },

@@ -12,7 +12,8 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { DeliverLocal } from '../pipeline/deps.js';
-import type { BlobStore, QueuedRelay, Store } from '../store/types.js';
+import type { RelayBacklog } from '../metrics.js';
+import type { BlobStore, QueuedRelay, RelayQueue, Store } from '../store/types.js';
 import type { TlsMaterial } from '../tls/certificates.js';
 import { nextAttemptAt, type Backoff } from './backoff.js';
 import { buildDsn } from './dsn.js';
@@ -63,6 +64,22 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
     while (next < items.length) await work(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
+/** The relay queue counts rows (one per remote recipient) up to this many for the gauges. */
+const BACKLOG_ROWS = 10_000;
+const END_OF_TIME = new Date(8.64e15);
+
+/**
+ * What the relay queue holds, for the metrics: every pending row (due now or later), counted as
+ * messages. Beyond BACKLOG_ROWS rows the count is a floor: the gauge is for alerting, and a
+ * backlog that large is an alert already.
+ */
+export async function relayBacklog(queue: RelayQueue): Promise<RelayBacklog> {
+  const rows = await queue.due(END_OF_TIME, BACKLOG_ROWS);
+  let oldest: Date | undefined;
+  for (const row of rows) if (!oldest || row.createdAt < oldest) oldest = row.createdAt;
+  return { messages: new Set(rows.map((r) => r.blobId)).size, oldestQueuedAt: oldest };
 }
 
 export function startRelayWorker(deps: RelayDeps): Worker {

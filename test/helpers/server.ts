@@ -23,6 +23,31 @@ export interface RunningServer {
 
 let configs = 0;
 
+/** Every server this test file started and that has not exited yet. */
+const running = new Set<ChildProcess>();
+
+/**
+ * The guard: a test file must stop every server it started. Registered when a test file first
+ * imports this helper, before the file's own hooks, so it runs after them (vitest runs afterAll
+ * hooks in reverse order). A server still running here is killed and the file fails, naming it.
+ * Only under vitest: the benchmarks start servers through this helper too.
+ */
+if (process.env.VITEST) (await import('vitest')).afterAll(async () => {
+  const left = [...running];
+  if (left.length === 0) return;
+  await Promise.all(
+    left.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
+  throw new Error(`${left.length} mssgw serve process(es) left running by this test file (pid ${left.map((c) => c.pid).join(', ')}): killed; stop every server in afterAll`);
+});
+
 /**
  * Every port is free (0) except those given in `fixed`. Ports go through the environment,
  * which wins over the config file (src/config.ts).
@@ -43,12 +68,22 @@ export async function startServer(box: Sandbox, config: Record<string, unknown> 
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
   let logs = '';
   child.stderr!.on('data', (d: Buffer) => (logs += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
 
   const ports = await new Promise<Ports>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server not ready after 30 s:\n${logs}`)), 30_000);
+    const timer = setTimeout(() => {
+      // Not ready is not a reason to leave it running.
+      child.kill('SIGKILL');
+      reject(new Error(`server not ready after 30 s:\n${logs}`));
+    }, 30_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       try {
         const event = JSON.parse(line) as { event?: string; ports?: Ports };

@@ -4,8 +4,9 @@
  */
 import { ConfigError } from './config.js';
 import { ValidationError } from './errors.js';
+import { authCommands } from './cli/auth.js';
 import { certCommands } from './cli/certs.js';
-import { invoke, type Command } from './cli/command.js';
+import { invoke, processIo, type CliIo, type Command } from './cli/command.js';
 import { directoryCommands } from './cli/directory.js';
 import { domainCommands } from './cli/domains.js';
 import { mailboxCommands } from './cli/mailbox.js';
@@ -14,7 +15,7 @@ import { conversationCommands } from './cli/conversation.js';
 import { purgeCommands } from './cli/purge.js';
 import { serveCommand } from './cli/serve.js';
 
-const COMMANDS: Command[] = [serveCommand, ...mailboxCommands, ...domainCommands, ...directoryCommands, ...certCommands, ...recordCommands, ...conversationCommands, ...purgeCommands];
+const COMMANDS: Command[] = [serveCommand, ...mailboxCommands, ...domainCommands, ...directoryCommands, ...certCommands, ...recordCommands, ...conversationCommands, ...purgeCommands, ...authCommands];
 
 function help(): string {
   const lines = COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`);
@@ -31,26 +32,27 @@ function find(argv: string[]): { command: Command; rest: string[] } | undefined 
   return undefined;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Runs one command; `io` is where it writes and the environment it reads (the process's by default). */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help' || argv[0] === '-h') {
-    process.stdout.write(help());
+    io.stdout.write(help());
     return argv.length === 0 ? 2 : 0;
   }
   const found = find(argv);
   if (!found) {
-    process.stderr.write(`mssgw: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${help()}`);
+    io.stderr.write(`mssgw: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${help()}`);
     return 2;
   }
   let inv;
   try {
-    inv = invoke(found.command, found.rest);
+    inv = invoke(found.command, found.rest, io);
     return (await found.command.run(inv)) ?? 0;
   } catch (err) {
     if (err instanceof ValidationError || err instanceof ConfigError) {
-      process.stderr.write(`mssgw ${found.command.name}: ${err.message}\n`);
+      io.stderr.write(`mssgw ${found.command.name}: ${err.message}\n`);
       return 2;
     }
-    process.stderr.write(`mssgw ${found.command.name}: ${(err as Error).stack ?? err}\n`);
+    io.stderr.write(`mssgw ${found.command.name}: ${(err as Error).stack ?? err}\n`);
     return 1;
   } finally {
     await inv?.close();

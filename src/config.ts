@@ -5,6 +5,7 @@
  * A wrong value stops start-up with the key and the problem named.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -14,6 +15,12 @@ const domainName = z
   .string()
   .regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'must be a domain name');
 const hostName = z.string().regex(/^[a-z0-9.-]+$/i, 'must be a host name or an IP address');
+const ipOrPrefix = z.string().refine((text) => {
+  const [address = '', bits, extra] = text.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}, 'must be an IP address or a CIDR prefix (192.0.2.0/24, 2001:db8::/48)');
 
 const schema = z.strictObject({
   host: hostName.default('127.0.0.1'),
@@ -48,7 +55,7 @@ const schema = z.strictObject({
     .prefault({}),
   trust: z
     .strictObject({
-      requireClientCert: z.boolean().default(false),
+      requireClientCert: z.boolean().default(true),
       acceptTestInsOids: z.boolean().default(false),
     })
     .prefault({}),
@@ -57,12 +64,41 @@ const schema = z.strictObject({
       maxMessageBytes: positiveInt.default(20 * 1024 * 1024),
       maxAttachmentBytes: positiveInt.default(10 * 1024 * 1024),
       maxRecipients: positiveInt.default(100),
+      /** bytes of one header block (the message's own, or a MIME part's) */
+      maxHeaderBytes: positiveInt.default(1024 * 1024),
+      /** bytes of one line of the message's header */
+      maxHeaderLineBytes: positiveInt.default(64 * 1024),
+      /** fields in one header block */
+      maxHeaderFields: positiveInt.default(1000),
+      /** multiparts and messages nested inside each other */
+      maxMimeDepth: positiveInt.default(32),
+      /** MIME parts in one message, nested messages included */
+      maxMimeParts: positiveInt.default(1000),
+    })
+    .prefault({}),
+  smtp: z
+    .strictObject({
+      /** open connections per door, all clients together */
+      maxConnections: positiveInt.default(200),
+      /** open connections per door from one client address */
+      maxConnectionsPerClient: positiveInt.default(20),
+      /** silence from the client before the session is closed */
+      idleTimeoutSeconds: positiveInt.default(120),
+      /** time for a whole command line, from its first byte */
+      commandTimeoutSeconds: positiveInt.default(60),
+      /** time for a whole DATA phase, from the 354 to the final dot */
+      dataTimeoutSeconds: positiveInt.default(300),
     })
     .prefault({}),
   auth: z
     .strictObject({
       maxFailures: positiveInt.default(5),
+      clientMaxFailures: positiveInt.default(20),
+      blockSeconds: positiveInt.default(60),
+      maxBlockSeconds: positiveInt.default(3600),
       failureWindowSeconds: positiveInt.default(900),
+      concurrentPerClient: positiveInt.default(4),
+      exemptClients: z.array(ipOrPrefix).default([]),
     })
     .prefault({}),
   retention: z

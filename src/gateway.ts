@@ -12,7 +12,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { startNotifyWorker } from './notify/worker.js';
 import { generatedDelivery } from './pipeline/generated.js';
 import { createPipeline, type Pipeline } from './pipeline/pipeline.js';
-import { startRelayWorker } from './relay/worker.js';
+import { relayBacklog, startRelayWorker } from './relay/worker.js';
 import { createSmtpDoor } from './smtp/door.js';
 import { fsBlobStore } from './store/fs/blobs.js';
 import { openStore } from './store/open.js';
@@ -42,11 +42,53 @@ interface Listener {
   close(): Promise<void>;
 }
 
-function listenOn(server: Server, port: number, host: string): Promise<number> {
+/** What the operator reads when a listener cannot bind: which door, where, why, which setting. */
+const DOOR_LABELS: Record<DoorName, { label: string; setting: string }> = {
+  smtp: { label: 'SMTP MX', setting: 'ports.smtp / MSS_SMTP_PORT' },
+  submission: { label: 'SMTP submission', setting: 'ports.submission / MSS_SUBMISSION_PORT' },
+  imap: { label: 'IMAP', setting: 'ports.imap / MSS_IMAP_PORT' },
+  imaps: { label: 'IMAPS', setting: 'ports.imaps / MSS_IMAPS_PORT' },
+  http: { label: 'HTTP', setting: 'ports.http / MSS_HTTP_PORT' },
+};
+
+/** A listener could not bind its address: serve prints the message alone and exits 1. */
+export class ListenError extends Error {
+  override name = 'ListenError';
+  constructor(
+    readonly door: DoorName,
+    readonly address: string,
+    readonly code: string | undefined,
+    cause: Error,
+  ) {
+    const { label, setting } = DOOR_LABELS[door];
+    const why =
+      code === 'EADDRINUSE' ? 'is already in use by another process'
+      : code === 'EACCES' ? 'is not allowed for this user (a port under 1024 needs privileges)'
+      : code === 'EADDRNOTAVAIL' ? 'is not an address of this machine (check host / MSS_HOST)'
+      : `cannot be used: ${cause.message}`;
+    super(`cannot start the ${label} listener: ${address} ${why} (set ${setting})`, { cause });
+  }
+}
+
+function listenOn(name: DoorName, server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    // While binding, an error is the bind's, reported once as a ListenError; the server's own
+    // 'error' listeners (smtp-server forwards them to the door's "connection error" log) are
+    // set aside until then.
+    const others = server.rawListeners('error') as Array<(err: Error) => void>;
+    server.removeAllListeners('error');
+    const restore = () => {
+      server.off('error', failed);
+      for (const l of others) server.on('error', l);
+    };
+    const failed = (err: NodeJS.ErrnoException) => {
+      restore();
+      const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+      reject(new ListenError(name, where, err.code, err));
+    };
+    server.once('error', failed);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      restore();
       resolve((server.address() as AddressInfo).port);
     });
   });
@@ -55,7 +97,7 @@ function listenOn(server: Server, port: number, host: string): Promise<number> {
 function httpListener(server: Server): Listener {
   return {
     name: 'http',
-    listen: (port, host) => listenOn(server, port, host),
+    listen: (port, host) => listenOn('http', server, port, host),
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());
@@ -67,7 +109,7 @@ function httpListener(server: Server): Listener {
 function smtpListener(name: DoorName, smtp: SMTPServer): Listener {
   return {
     name,
-    listen: (port, host) => listenOn(smtp.server, port, host),
+    listen: (port, host) => listenOn(name, smtp.server, port, host),
     // smtp-server answers "421 Server shutting down" to open sessions and waits closeTimeout.
     close: () => new Promise((resolve) => smtp.close(() => resolve())),
   };
@@ -84,11 +126,19 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   if (certs.created) log.info({ certDir: config.tls.certDir }, 'development CA and server certificate created');
   const tls = readTlsMaterial(config.tls.certDir);
   const store = openStore(config.dataDir);
+  if (!config.trust.requireClientCert) {
+    log.warn(
+      { setting: 'trust.requireClientCert' },
+      'OPT-OUT: the MX accepts peers without a client certificate; senders are not bound to a certificate (development only)',
+    );
+  }
   await seedDomains(store, config);
   const blobs = fsBlobStore(config.dataDir);
   const metrics = createMetrics();
-  const login = createLogin(store, createThrottle(config.auth.maxFailures, config.auth.failureWindowSeconds * 1000));
+  const throttle = createThrottle(store.loginThrottle, config.auth);
+  const login = createLogin({ store, throttle, log, metrics, concurrentPerClient: config.auth.concurrentPerClient });
 
+  metrics.watchRelayQueue(() => relayBacklog(store.relay));
   const relay = startRelayWorker({ store, blobs, config, log, tls, deliverLocal: generatedDelivery({ store, blobs, config }) });
   const notify = startNotifyWorker({ store, config, log });
   const pipeline = createPipeline({
@@ -110,7 +160,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   const listeners: Listener[] = [
     smtpListener('smtp', smtpDoor('mx')),
     smtpListener('submission', smtpDoor('submission')),
-    httpListener(createHttpServer({ metrics })),
+    httpListener(createHttpServer({ metrics, clientSetup: { config, domains: store.domains, ports: () => ports, caPem: tls.ca } })),
   ];
 
   const ports: Gateway['ports'] = {};

@@ -203,6 +203,26 @@ export async function distrustDomain(p: Provisioning, text: string): Promise<voi
   await p.store.audit.record({ actor: p.actor, action: 'trust.remove', target: domain, outcome: 'ok' });
 }
 
+/**
+ * Lets the peer certificate named `certificateName` (its CN or a DNS name) speak for a trusted
+ * domain that it does not name itself: an operator hosting several organisations.
+ */
+export async function attachPeerDomain(p: Provisioning, certificateName: string, text: string): Promise<boolean> {
+  const name = validDomain(certificateName.replace(/^\*\./, ''));
+  const domain = validDomain(text);
+  if (!(await p.store.trust.isTrusted(domain))) throw new ValidationError(`${domain} is not in the trust list: add it first (trust add)`);
+  const added = await p.store.trust.attach(certificateName.startsWith('*.') ? `*.${name}` : name, domain);
+  if (added) await p.store.audit.record({ actor: p.actor, action: 'trust.attach', target: domain, outcome: 'ok', detail: `certificate ${name}` });
+  return added;
+}
+
+export async function detachPeerDomain(p: Provisioning, certificateName: string, text: string): Promise<void> {
+  const domain = validDomain(text);
+  const name = certificateName.trim().toLowerCase();
+  if (!(await p.store.trust.detach(name, domain))) throw new ValidationError(`${domain} is not attached to the certificate ${name}`);
+  await p.store.audit.record({ actor: p.actor, action: 'trust.detach', target: domain, outcome: 'ok', detail: `certificate ${name}` });
+}
+
 export async function importTrust(p: Provisioning, domains: string[], source: string): Promise<{ read: number; added: number }> {
   const valid = domains.map(validDomain);
   const added = await p.store.trust.addMany(valid, source);

@@ -59,6 +59,38 @@ export const domainCommands: Command[] = [
     },
   },
   {
+    name: 'trust attach',
+    usage: 'trust attach <CERT-NAME> <DOMAIN>',
+    summary: "lets the peer certificate named CERT-NAME (its CN or a DNS name) speak for DOMAIN too",
+    args: [2, 2],
+    async run(inv) {
+      const [name, domain] = inv.positionals as [string, string];
+      if (!(await admin.attachPeerDomain(operator(inv), name, domain))) inv.note(`${domain} was already attached to ${name}`);
+    },
+  },
+  {
+    name: 'trust detach',
+    usage: 'trust detach <CERT-NAME> <DOMAIN>',
+    summary: 'undoes trust attach',
+    args: [2, 2],
+    async run(inv) {
+      const [name, domain] = inv.positionals as [string, string];
+      await admin.detachPeerDomain(operator(inv), name, domain);
+    },
+  },
+  {
+    name: 'trust peers',
+    usage: 'trust peers [--json]',
+    summary: 'lists the domains attached to peer certificates',
+    args: [0, 0],
+    async run(inv) {
+      const rows = await inv.store().trust.attachments();
+      if (inv.json) return inv.printJson(rows.map((r) => ({ certificateName: r.certificateName, domain: r.domain, addedAt: r.addedAt.toISOString() })));
+      if (rows.length === 0) return inv.note('no domain is attached to a peer certificate');
+      inv.print(table(rows.map((r) => [r.certificateName, r.domain])));
+    },
+  },
+  {
     name: 'trust import',
     usage: 'trust import <FILE>',
     summary: 'imports the national white-list XML (Domaine/Nom) or a list of domains, one a line',

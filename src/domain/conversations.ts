@@ -30,9 +30,10 @@ export function normaliseMessageId(id: string): string {
 }
 
 /**
- * Who counts as having written to a citizen: the sender, and every MSSanté address (of the
- * trust space) named in the Reply-To, since the citizen's answers will go there.
+ * Who counts as having written to a citizen: the sender, and the MSSanté addresses named in the
+ * Reply-To that `counts` accepts (the professionals of the sender's own organisation: see
+ * `speaksForOrganisation` in policy.ts), since the citizen's answers will go there.
  */
-export function writersOf(sender: string, replyTo: string[], inTrustSpace: (address: string) => boolean): string[] {
-  return [...new Set([sender, ...replyTo.filter(inTrustSpace)])];
+export function writersOf(sender: string, replyTo: string[], counts: (address: string) => boolean): string[] {
+  return [...new Set([sender, ...replyTo.filter(counts)])];
 }

@@ -9,6 +9,7 @@
  */
 import { refusal, type Refusal } from './refusals.js';
 import type { MailboxState } from './mailbox.js';
+import { speaksFor, type PeerFacts } from './trust.js';
 
 /** The door a message came through. */
 export type Origin = 'smtp-mx' | 'submission' | 'webmail';
@@ -32,6 +33,22 @@ export interface SenderFacts {
   place: Place;
   /** the mailbox the session logged in as (submission, webmail); none on the MX door */
   authenticatedAs?: string;
+  /**
+   * On the MX: the verified certificate of the peer operator, which bounds the domains it may
+   * send from. Absent only when the operator opted out of client certificates.
+   */
+  peer?: PeerFacts;
+}
+
+/** The author of a message: its From: header fields, as every mail client reads them. */
+export interface AuthorFacts {
+  /** how many From: fields the header has (`From :` counts too) */
+  fields: number;
+  /**
+   * the addresses of those fields, each with where it lives; `hostOfTrusted` when its domain is a
+   * host directly under a trusted domain (the reporting MTA of another operator's bounce)
+   */
+  addresses: Array<{ address: string; where: Place['where']; hostOfTrusted?: boolean }>;
 }
 
 export interface RecipientFacts {
@@ -60,6 +77,8 @@ export interface ContentFacts {
 const accept = (...conditions: Condition[]): RecipientDecision => ({ accepted: true, conditions });
 const reject = (r: Refusal): RecipientDecision => ({ accepted: false, refusal: r });
 
+const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1);
+
 /** Rules 1 and 7: the sender must be in the trust space and must not borrow a local address. */
 export function decideSender(sender: SenderFacts): Refusal | undefined {
   const { origin, place, party } = sender;
@@ -67,6 +86,10 @@ export function decideSender(sender: SenderFacts): Refusal | undefined {
     // Another operator never speaks for our own domains: that would be spoofing.
     if (place.where === 'local') return refusal('SPOOFED_SENDER', `${party.address} is a local address`);
     if (place.where !== 'trusted') return refusal('SENDER_NOT_TRUSTED', `${party.address}`);
+    // A bounce (null sender) names no domain; its From: is checked with the content.
+    if (sender.peer && party.address !== '' && !speaksFor(sender.peer, domainOf(party.address))) {
+      return refusal('DOMAIN_NOT_CERTIFIED', `MAIL FROM ${party.address}: ${certificateText(sender.peer)}`);
+    }
     return undefined;
   }
   if (!sender.authenticatedAs || sender.authenticatedAs !== party.address) {
@@ -78,17 +101,44 @@ export function decideSender(sender: SenderFacts): Refusal | undefined {
   return undefined;
 }
 
-/** The author (From: header) must be the sender the envelope was checked for. */
-export function decideAuthor(sender: SenderFacts, fromAddresses: string[], isLocal: (address: string) => boolean): Refusal | undefined {
+function certificateText(peer: PeerFacts): string {
+  return `the certificate (${peer.names.join(', ') || 'no name'}) does not speak for that domain`;
+}
+
+/**
+ * Rule 7 on the header: exactly one From: field (RFC 5322 §3.6), naming the authenticated
+ * mailbox on our doors; on the MX, authors of the trust space, never local, and of a domain
+ * the peer's certificate speaks for.
+ */
+export function decideAuthor(sender: SenderFacts, author: AuthorFacts): Refusal | undefined {
+  if (author.fields !== 1) return refusal('INVALID_AUTHOR', `the message has ${author.fields} From: fields`);
+  if (author.addresses.length === 0) return refusal('INVALID_AUTHOR', 'the From: field names no address');
   if (sender.origin === 'smtp-mx') {
-    const local = fromAddresses.find(isLocal);
-    return local ? refusal('SPOOFED_SENDER', `From: ${local} is a local address`) : undefined;
+    // A bounce is written by the peer's own mail system (MAILER-DAEMON@mx.D).
+    const bounce = sender.party.address === '';
+    for (const { address, where, hostOfTrusted } of author.addresses) {
+      if (where === 'local') return refusal('SPOOFED_SENDER', `From: ${address} is a local address`);
+      if (where !== 'trusted' && !(bounce && hostOfTrusted)) return refusal('SENDER_NOT_TRUSTED', `From: ${address}`);
+      if (sender.peer && !speaksFor(sender.peer, domainOf(address))) {
+        return refusal('DOMAIN_NOT_CERTIFIED', `From: ${address}: ${certificateText(sender.peer)}`);
+      }
+    }
+    return undefined;
   }
-  const other = fromAddresses.find((a) => a !== sender.authenticatedAs);
-  if (other !== undefined || fromAddresses.length === 0) {
-    return refusal('SPOOFED_SENDER', `From: ${other ?? '(missing)'} is not ${sender.authenticatedAs}`);
-  }
-  return undefined;
+  const other = author.addresses.find((a) => a.address !== sender.authenticatedAs);
+  return other ? refusal('SPOOFED_SENDER', `From: ${other.address} is not ${sender.authenticatedAs}`) : undefined;
+}
+
+/**
+ * Rule 5's Reply-To: an address counts as "having written" only inside the sender's own
+ * organisation: the sender's domain, or, from another operator, a domain its certificate speaks
+ * for. Anyone else named in a Reply-To is a third party whose door must stay shut.
+ */
+export function speaksForOrganisation(sender: SenderFacts, address: string): boolean {
+  if (sender.party.address === '') return false;
+  const domain = domainOf(address);
+  if (domain === domainOf(sender.party.address)) return true;
+  return sender.origin === 'smtp-mx' && sender.peer !== undefined && speaksFor(sender.peer, domain);
 }
 
 /** Rules 2 to 6 for one recipient, from the envelope. */

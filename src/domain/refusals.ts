@@ -7,6 +7,8 @@
 export type RefusalCode =
   | 'SENDER_NOT_TRUSTED'
   | 'SPOOFED_SENDER'
+  | 'DOMAIN_NOT_CERTIFIED'
+  | 'INVALID_AUTHOR'
   | 'RECIPIENT_NOT_TRUSTED'
   | 'RELAY_DENIED'
   | 'CITIZEN_TO_CITIZEN'
@@ -19,7 +21,9 @@ export type RefusalCode =
   | 'TOO_LARGE'
   | 'INVALID_DOCUMENT'
   | 'WRONG_PATIENT'
-  | 'FORBIDDEN_FORMAT';
+  | 'FORBIDDEN_FORMAT'
+  | 'INVALID_STRUCTURE'
+  | 'UNREADABLE_MESSAGE';
 
 /** What kind of problem it is: the doors map each kind to their own status codes. */
 export type RefusalKind = 'sender' | 'mailbox' | 'rule' | 'size' | 'document';
@@ -43,6 +47,16 @@ const TEXTS: Record<RefusalCode, [RefusalKind, string, string]> = {
     'sender',
     "Envoi refusé : l'adresse d'expéditeur ne correspond pas à la boîte authentifiée",
     'the sender address is not that of the authenticated mailbox',
+  ],
+  DOMAIN_NOT_CERTIFIED: [
+    'sender',
+    "Envoi refusé : le certificat du serveur expéditeur ne couvre pas le domaine de l'expéditeur",
+    "the sending server's certificate does not speak for the sender's domain",
+  ],
+  INVALID_AUTHOR: [
+    'sender',
+    "Message refusé : le message doit avoir exactement un en-tête From: avec l'adresse de son auteur",
+    'message refused: a message must have exactly one From: header naming its author',
   ],
   RECIPIENT_NOT_TRUSTED: [
     'sender',
@@ -105,7 +119,34 @@ const TEXTS: Record<RefusalCode, [RefusalKind, string, string]> = {
     "Pièce jointe refusée : ce format n'est pas autorisé pour un usager (PDF, JPEG, PNG, TIFF, TXT, RTF)",
     'attachment refused: this format is not allowed for a citizen (PDF, JPEG, PNG, TIFF, TXT, RTF)',
   ],
+  INVALID_STRUCTURE: [
+    'document',
+    'Message refusé : sa structure MIME dépasse les limites acceptées',
+    'message refused: its MIME structure exceeds the limits accepted',
+  ],
+  UNREADABLE_MESSAGE: [
+    'document',
+    'Message refusé : son contenu ne peut pas être lu',
+    'message refused: its content cannot be read',
+  ],
 };
+
+/**
+ * What TOO_LARGE is about. The code stays the contract's TOO_LARGE whatever is too large; only
+ * the words change, so that a sender is told what to shrink.
+ */
+export type OversizedPart = 'message' | 'header' | 'attachments';
+
+const OVERSIZED: Record<OversizedPart, [string, string]> = {
+  message: ['Message trop volumineux : le message dépasse la taille autorisée', 'message too large: the message exceeds the size allowed'],
+  header: ["Message trop volumineux : l'en-tête dépasse la taille autorisée", 'message too large: its header exceeds the size allowed'],
+  attachments: [TEXTS.TOO_LARGE[1], TEXTS.TOO_LARGE[2]],
+};
+
+export function tooLarge(what: OversizedPart, detail?: string): Refusal {
+  const [fr, en] = OVERSIZED[what];
+  return { ...refusal('TOO_LARGE', detail), fr, en };
+}
 
 export function refusal(code: RefusalCode, detail?: string): Refusal {
   const [kind, fr, en] = TEXTS[code];

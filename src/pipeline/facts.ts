@@ -19,8 +19,17 @@ export interface AddressFacts {
 
 export type Described = { ok: true; facts: AddressFacts } | { ok: false; refusal: Refusal };
 
+/** An address of a From: field, as rule 7 weighs it (AuthorFacts in domain/policy.ts). */
+export interface AuthorAddress {
+  address: string;
+  where: Place['where'];
+  /** a host directly under a trusted domain (the reporting MTA of another operator's bounce) */
+  hostOfTrusted: boolean;
+}
+
 export interface FactFinder {
   describe(address: string): Promise<Described>;
+  author(address: string): Promise<AuthorAddress>;
   /** an address of the trust space: local (professional or citizen) or of a trusted domain */
   inTrustSpace(address: string): Promise<boolean>;
   isLocalDomain(domain: string): Promise<boolean>;
@@ -31,8 +40,16 @@ export function factFinder(store: Store, citizenDomain: string): FactFinder {
     return domain === citizenDomain || (await store.domains.isLocal(domain));
   }
 
-  return {
+  const finder: FactFinder = {
     isLocalDomain,
+    async author(address) {
+      const described = await finder.describe(address);
+      const where = described.ok ? described.facts.place.where : 'outside';
+      const domain = address.slice(address.lastIndexOf('@') + 1);
+      const parent = domain.slice(domain.indexOf('.') + 1);
+      const hostOfTrusted = where === 'outside' && parent.includes('.') && (await store.trust.isTrusted(parent));
+      return { address, where, hostOfTrusted };
+    },
     async inTrustSpace(address) {
       const parsed = parseAddress(address);
       if (!parsed.ok) return false;
@@ -82,4 +99,5 @@ export function factFinder(store: Store, citizenDomain: string): FactFinder {
       };
     },
   };
+  return finder;
 }

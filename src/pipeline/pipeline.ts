@@ -5,7 +5,7 @@
  */
 import { decideSender, type SenderFacts } from '../domain/policy.js';
 import { refusal, type Refusal } from '../domain/refusals.js';
-import { certificateTrusted } from '../domain/trust.js';
+import { candidateDomains, type PeerFacts } from '../domain/trust.js';
 import type { PipelineDeps } from './deps.js';
 import { factFinder, type FactFinder } from './facts.js';
 import { MailTransaction } from './transaction.js';
@@ -25,9 +25,9 @@ export function createPipeline(options: Omit<PipelineDeps, 'facts'>): Pipeline {
   return {
     facts,
     async open(input) {
-      const peer = await peerRefusal(deps, input);
-      if (peer) return audited(deps, input, peer);
-      const sender = await senderFacts(deps, input);
+      const peer = await peerFacts(deps, input);
+      if (peer && 'code' in peer) return audited(deps, input, peer);
+      const sender = await senderFacts(deps, input, peer);
       if ('code' in sender) return audited(deps, input, sender);
       const verdict = decideSender(sender);
       if (verdict) return audited(deps, input, verdict);
@@ -37,28 +37,35 @@ export function createPipeline(options: Omit<PipelineDeps, 'facts'>): Pipeline {
 }
 
 /**
- * With trust.requireClientCert, another operator must present a certificate from the trusted CA
- * that names a domain of the trust space (the TLS handshake already refused other CAs).
+ * Who the peer operator is, from its verified certificate: the names it carries and the domains
+ * attached to them. It must speak for at least one domain of the trust space. Without a
+ * certificate there is nothing to bind the sender to; that is only possible when the operator
+ * turned trust.requireClientCert off (logged at start-up).
  */
-async function peerRefusal(deps: PipelineDeps, input: SenderInput): Promise<Refusal | undefined> {
-  if (input.origin !== 'smtp-mx' || !deps.config.trust.requireClientCert) return undefined;
+async function peerFacts(deps: PipelineDeps, input: SenderInput): Promise<PeerFacts | Refusal | undefined> {
+  if (input.origin !== 'smtp-mx') return undefined;
   const certificate = input.client.certificate;
-  if (certificate?.authorized && (await certificateTrusted(certificate.names, (d) => deps.store.trust.isTrusted(d)))) return undefined;
-  const names = certificate?.names.length ? certificate.names.join(', ') : 'none';
-  return refusal('SENDER_NOT_TRUSTED', `the client certificate (${names}) is not one of the trust space`);
+  if (!certificate?.authorized) {
+    if (!deps.config.trust.requireClientCert) return undefined;
+    const names = certificate?.names.length ? certificate.names.join(', ') : 'none';
+    return refusal('SENDER_NOT_TRUSTED', `no client certificate from the trusted CA (presented: ${names})`);
+  }
+  const peer: PeerFacts = { names: certificate.names, attached: await deps.store.trust.attachedTo(certificate.names) };
+  for (const domain of candidateDomains(peer)) if (await deps.store.trust.isTrusted(domain)) return peer;
+  return refusal('SENDER_NOT_TRUSTED', `the client certificate (${peer.names.join(', ') || 'no name'}) names no domain of the trust space`);
 }
 
-async function senderFacts(deps: PipelineDeps, input: SenderInput): Promise<SenderFacts | Refusal> {
+async function senderFacts(deps: PipelineDeps, input: SenderInput, peer: PeerFacts | undefined): Promise<SenderFacts | Refusal> {
   if (input.address === '') {
     // A bounce (null reverse-path) from another operator: a professional of its domain speaks.
     if (input.origin !== 'smtp-mx') return refusal('SPOOFED_SENDER', 'an empty sender is only accepted from another operator');
-    return { origin: input.origin, party: { role: 'professional', address: '', pharmacy: false }, place: { where: 'trusted' } };
+    return { origin: input.origin, party: { role: 'professional', address: '', pharmacy: false }, place: { where: 'trusted' }, peer };
   }
   const described = await deps.facts.describe(input.address);
   if (!described.ok) {
     return input.origin === 'smtp-mx' ? refusal('SENDER_NOT_TRUSTED', described.refusal.detail) : described.refusal;
   }
-  return { origin: input.origin, party: described.facts.party, place: described.facts.place, authenticatedAs: input.authenticatedAs };
+  return { origin: input.origin, party: described.facts.party, place: described.facts.place, authenticatedAs: input.authenticatedAs, peer };
 }
 
 async function audited(deps: PipelineDeps, input: SenderInput, r: Refusal): Promise<Refusal> {

@@ -4,11 +4,10 @@
  * "has written to" ledger of the reply-only rule, and the citizens to notify.
  */
 import { writersOf } from '../domain/conversations.js';
-import type { Party } from '../domain/policy.js';
+import { speaksForOrganisation, type SenderFacts } from '../domain/policy.js';
 import type { ConversationChange, ConversationRecord, Delivery, DeliveryTarget } from '../store/types.js';
 import type { MessageContent } from './content.js';
 import type { AcceptedRecipient, PipelineDeps } from './deps.js';
-import type { Origin } from './types.js';
 
 export type Routing = Pick<Delivery, 'targets' | 'relay' | 'conversations' | 'contacts' | 'notify'>;
 
@@ -21,25 +20,29 @@ export function answeredConversation(
   return content.answers.length ? deps.store.conversations.answered(content.answers, citizen) : Promise.resolve(undefined);
 }
 
-/** The professionals this message counts as "having written" for: sender and MSSanté Reply-To. */
-async function writers(deps: Pick<PipelineDeps, 'facts'>, sender: string, replyTo: string[]): Promise<string[]> {
+/**
+ * The professionals this message counts as "having written" for: the sender, and the Reply-To
+ * addresses of professionals of the trust space within the sender's own organisation.
+ */
+async function writers(deps: Pick<PipelineDeps, 'facts'>, sender: SenderFacts, replyTo: string[]): Promise<string[]> {
   const professionals = new Set<string>();
   for (const address of replyTo) {
+    if (!speaksForOrganisation(sender, address)) continue;
     const described = await deps.facts.describe(address);
     if (described.ok && described.facts.party.role === 'professional' && described.facts.place.where !== 'outside') {
       professionals.add(described.facts.party.address);
     }
   }
-  return writersOf(sender, replyTo, (a) => professionals.has(a));
+  return writersOf(sender.party.address, replyTo, (a) => professionals.has(a));
 }
 
 export async function route(
   deps: Pick<PipelineDeps, 'store' | 'facts' | 'config'>,
-  origin: Origin,
-  sender: Party,
+  senderFacts: SenderFacts,
   recipients: readonly AcceptedRecipient[],
   content: MessageContent,
 ): Promise<Routing> {
+  const { origin, party: sender } = senderFacts;
   const targets: DeliveryTarget[] = [];
   const relay: string[] = [];
   const conversations: ConversationChange[] = [];
@@ -59,7 +62,7 @@ export async function route(
 
   // A bounce (empty sender) opens no conversation and counts as no one having written.
   const professional = sender.role === 'professional' && sender.address !== '';
-  const writing = professional ? await writers(deps, sender.address, content.replyTo) : [];
+  const writing = professional ? await writers(deps, senderFacts, content.replyTo) : [];
 
   for (const r of recipients) {
     let conversation = citizenConversation;

@@ -5,47 +5,23 @@
  * message is acknowledged only once its body is on disk and its delivery committed.
  */
 import type { Readable } from 'node:stream';
-import { pipeline as pump } from 'node:stream/promises';
-import { PassThrough, Transform } from 'node:stream';
 import { isPrescriptionCode } from '../domain/categories.js';
 import { decideAuthor, decideContent, decideRecipient, type SenderFacts } from '../domain/policy.js';
 import { refusal, type Refusal } from '../domain/refusals.js';
 import { judge, readAttachments, type CdaDocument } from '../documents/check.js';
-import { CrlfNormaliser } from '../mime/crlf.js';
-import { MimeIndexer } from '../mime/indexer.js';
 import type { MimeIndex } from '../mime/types.js';
 import type { BlobDraft } from '../store/types.js';
-import { readContent, type MessageContent } from './content.js';
+import type { MessageContent } from './content.js';
 import { expiry } from './expiry.js';
 import { filingsFor } from './filing.js';
 import { answeredConversation, route } from './routing.js';
 import type { AcceptedRecipient, PipelineDeps } from './deps.js';
+import { ingest, submissionFields } from './ingest.js';
 import { receivedHeader } from './received.js';
 import type { Outcome, SenderInput } from './types.js';
 
-/** Passes the stored bytes on unchanged and indexes their MIME structure on the way. */
-class IndexingTap extends Transform {
-  constructor(readonly indexer: MimeIndexer) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: (e: null, c: Buffer) => void): void {
-    this.indexer.write(chunk);
-    done(null, chunk);
-  }
-}
-
-/** Counts the bytes going through and stops passing them on past the limit (the rest is drained). */
-class SizeGate extends Transform {
-  bytes = 0;
-  constructor(private readonly limit: number) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
-    this.bytes += chunk.length;
-    if (this.bytes <= this.limit) this.push(chunk);
-    done();
-  }
-}
+/** Where messages come from our own users: their messages get Date: and Message-ID: if they lack them. */
+const SUBMITTED = new Set<SenderInput['origin']>(['submission', 'webmail']);
 
 export class MailTransaction {
   readonly recipients: AcceptedRecipient[] = [];
@@ -83,40 +59,22 @@ export class MailTransaction {
     const draft = await blobs.create();
     let kept = false;
     try {
-      const gate = new SizeGate(config.limits.maxMessageBytes);
       // The index is of the stored file, trace header included: readers take parts by offset.
-      const indexer = new MimeIndexer();
-      const tap = new IndexingTap(indexer);
-      tap.write(
-        receivedHeader({
+      const ingested = await ingest(data, draft.stream, {
+        limits: config.limits,
+        trace: receivedHeader({
           client: this.input.client,
           origin: this.input.origin,
           hostname: config.hostname,
           id: draft.id,
           recipients: this.recipients.map((r) => r.address),
         }),
-      );
-      // The body goes to disk and to the parser at once: no second read of the file.
-      const toParser = new PassThrough({ highWaterMark: 256 * 1024 });
-      const parsing = readContent(toParser);
-      parsing.catch(() => undefined); // awaited below; a refused message may never get there
-      gate.pipe(toParser);
-      try {
-        await pump(data, gate, new CrlfNormaliser(), tap, draft.stream);
-      } catch (err) {
-        toParser.destroy();
-        throw err;
-      }
-      if (gate.bytes > config.limits.maxMessageBytes) {
-        return this.refuseAll(
-          refusal('TOO_LARGE', `the message has ${gate.bytes} bytes; the limit is ${config.limits.maxMessageBytes}`),
-        );
-      }
+        // Never added to what another operator sent: that is its message, as it was signed.
+        complete: SUBMITTED.has(this.input.origin) ? submissionFields(draft.id, config.hostname) : [],
+      });
+      if ('refusal' in ingested) return this.refuseAll(ingested.refusal);
+      const { mime, content } = ingested;
 
-      if (indexer.error) return this.refuseAll(refusal('FORBIDDEN_FORMAT', indexer.error.message));
-      const mime = indexer.end();
-
-      const content = await parsing;
       const problem = await this.checkContent(content);
       if ('refusal' in problem) return this.refuseAll(problem.refusal);
 
@@ -136,9 +94,8 @@ export class MailTransaction {
         ),
       };
     }
-    const localFrom = new Set<string>();
-    for (const a of content.from) if (await this.deps.facts.isLocalDomain(a.slice(a.lastIndexOf('@') + 1))) localFrom.add(a);
-    const author = decideAuthor(this.sender, content.from, (a) => localFrom.has(a));
+    const authors = await Promise.all(content.from.map((a) => this.deps.facts.author(a)));
+    const author = decideAuthor(this.sender, { fields: content.fromFields, addresses: authors });
     if (author) return { refusal: author };
 
     // Attachments are read once; what they hold is then judged for professionals and for each
@@ -190,7 +147,7 @@ export class MailTransaction {
     const sender = this.sender.party;
     const messageId = content.messageId ?? `<${draft.id}@${config.hostname}>`;
 
-    const routing = await route(this.deps, this.input.origin, sender, this.recipients, content);
+    const routing = await route(this.deps, this.sender, this.recipients, content);
     const audit = this.recipients.map((r) => ({
       actor: sender.address,
       action: r.facts.place.where === 'local' ? 'message.deliver' : 'message.relay',
@@ -201,6 +158,7 @@ export class MailTransaction {
     }));
 
     const filings = await filingsFor(this.deps, sender.address, this.recipients, documents);
+    if ('refusal' in filings) return this.refuseAll(filings.refusal); // the record's version rules
     const size = await blobs.persist(draft);
     persisted();
     await store.messages.deliver({
@@ -219,6 +177,11 @@ export class MailTransaction {
       filings,
     });
     this.deps.events.committed({ relay: routing.relay.length, notify: routing.notify.length });
+    // One line per accepted message for the operator: who and how much, never subject or content.
+    this.deps.log.info(
+      { queueId: draft.id, door: this.input.origin, sender: this.input.address || '<>', recipients: this.recipients.length, size },
+      'message accepted',
+    );
     return { accepted: true, messageId, queueId: draft.id, recipients: this.recipients.map((r) => r.address) };
   }
 

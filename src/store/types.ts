@@ -4,6 +4,7 @@
  * synchronously underneath. Each method is one atomic operation.
  */
 import type { Closing } from '../domain/conversations.js';
+import type { FiledDocument, FilingFacts } from '../domain/versions.js';
 import type { Readable, Writable } from 'node:stream';
 import type { Mailbox, MailboxKind, MailboxState, ProKind } from '../domain/mailbox.js';
 import type { MimeIndex } from '../mime/types.js';
@@ -34,6 +35,19 @@ export interface TrustStore {
   isTrusted(domain: string): Promise<boolean>;
   /** adds all domains in one transaction; returns how many were new */
   addMany(domains: string[], source: string): Promise<number>;
+  /** lets a peer certificate name speak for a domain besides its own; false when already so */
+  attach(certificateName: string, domain: string): Promise<boolean>;
+  /** false when there was no such attachment */
+  detach(certificateName: string, domain: string): Promise<boolean>;
+  /** the domains attached to any of these certificate names */
+  attachedTo(certificateNames: string[]): Promise<string[]>;
+  attachments(): Promise<PeerAttachment[]>;
+}
+
+export interface PeerAttachment {
+  certificateName: string;
+  domain: string;
+  addedAt: Date;
 }
 
 export interface NewMailbox {
@@ -351,10 +365,27 @@ export interface Filing {
   confidentiality: string[];
   cda: { blobId: string; size: number };
   pdf: { blobId: string; size: number } | null;
+  /** SHA-256 (hex) of the CDA bytes: a document id names one content */
+  contentHash: string;
+  /** the CDA custodian, normalised (domain/versions.ts organisationKey) */
+  custodian: string;
+  /** the sending organisation: the sender's domain */
+  organisation: string;
+  /** false for a bare CDA, which states no visibility codes (the filed ones are kept) */
+  visibilityStated: boolean;
 }
 
-export interface RecordDocument extends Omit<Filing, 'cda' | 'pdf'> {
+/** A filed document as the version rules see it, with its files (a re-sending reuses them). */
+export interface FiledVersion extends FiledDocument {
+  cda: { blobId: string; size: number };
+  pdf: { blobId: string; size: number } | null;
+}
+
+export interface RecordDocument extends Omit<Filing, 'cda' | 'pdf' | 'contentHash' | 'custodian' | 'visibilityStated'> {
   id: number;
+  /** null for documents filed before migration 7 */
+  contentHash: string | null;
+  custodian: string | null;
   status: 'current' | 'replaced';
   replacedBy: number | null;
   sourceMessageId: string;
@@ -370,6 +401,8 @@ export interface RecordStore {
   list(citizen: string): Promise<RecordDocument[]>;
   /** whether this document id is already filed for this citizen (same id twice: filed once) */
   has(citizen: string, documentId: string): Promise<boolean>;
+  /** what the version rules need: the document filed under this id, and every version of this set */
+  facts(citizen: string, documentId: string, setId: string): Promise<FilingFacts<FiledVersion>>;
 }
 
 export interface Delivered {
@@ -514,6 +547,48 @@ export interface BlobStore {
   sweepOrphans(isKnown: (id: string) => Promise<boolean>, olderThan: Date): Promise<number>;
 }
 
+/**
+ * Failed-login counters (src/auth/throttle.ts decides; this only counts and remembers), kept
+ * where every process sees them: `serve` counts and blocks, `mssgw auth` lists and lifts.
+ * `pair` counts one user name from one client; `client` one client whatever the names.
+ */
+export type LoginCounterScope = 'pair' | 'client';
+
+export interface LoginCounterKey {
+  scope: LoginCounterScope;
+  /** the normalised user name; '' in the client scope */
+  address: string;
+  /** the client as counted: an IPv4 address or an IPv6 /64 */
+  client: string;
+}
+
+export interface LoginCounter extends LoginCounterKey {
+  failures: number;
+  firstFailureAt: Date;
+  lastFailureAt: Date;
+  blockedUntil: Date | null;
+}
+
+export interface LoginThrottleStore {
+  /** the counters that exist among these keys */
+  read(keys: LoginCounterKey[]): Promise<LoginCounter[]>;
+  /**
+   * Counts one failure on each key, in one transaction, and returns the counters. A counter
+   * idle since before `forgetBefore` (no failure and no block after it) starts again at 1.
+   */
+  fail(keys: LoginCounterKey[], at: Date, forgetBefore: Date): Promise<LoginCounter[]>;
+  /** blocks the counter until `until`; a longer block already set stays */
+  block(key: LoginCounterKey, until: Date): Promise<void>;
+  /** forgets one counter (a successful login) */
+  clear(key: LoginCounterKey): Promise<void>;
+  /** the counters blocked beyond `at`, the longest block first */
+  blocked(at: Date): Promise<LoginCounter[]>;
+  /** forgets every counter of a user name (all clients) or of a client (both scopes); returns them */
+  lift(target: { address: string } | { client: string }): Promise<LoginCounter[]>;
+  /** forgets the counters idle since before `before`; returns how many */
+  prune(before: Date): Promise<number>;
+}
+
 export interface Store {
   domains: DomainStore;
   trust: TrustStore;
@@ -528,5 +603,6 @@ export interface Store {
   notifications: NotificationQueue;
   record: RecordStore;
   retention: RetentionStore;
+  loginThrottle: LoginThrottleStore;
   close(): Promise<void>;
 }

@@ -1,14 +1,20 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mssgw, sandbox, type Sandbox } from '../helpers/cli.js';
+import { mssgw, mssgwProcess, sandbox, type Sandbox } from '../helpers/cli.js';
 
 const INS = '184127645108946';
 const OTHER_INS = '269054958815780';
 
-function db(box: Sandbox) {
-  return new Database(path.join(box.dataDir, 'gateway.sqlite'), { readonly: true });
+/** Reads the database as the CLI left it, closing the connection after. */
+function read<T>(box: Sandbox, query: (db: Database.Database) => T): T {
+  const db = new Database(path.join(box.dataDir, 'gateway.sqlite'), { readonly: true });
+  try {
+    return query(db);
+  } finally {
+    db.close();
+  }
 }
 
 describe('mssgw CLI', () => {
@@ -21,7 +27,7 @@ describe('mssgw CLI', () => {
   it('issues a citizen mailbox and stores a hashed password', async () => {
     const result = await mssgw(box, ['mailbox', 'add-patient', INS, '--email', 'jeanne@example.org', '--password', 'correct horse battery', '--name', 'Jeanne D']);
     expect(result).toMatchObject({ code: 0, stdout: `${INS}@patient.mssante.fr\n` });
-    const row = db(box).prepare('SELECT * FROM mailboxes WHERE ins = ?').get(INS) as Record<string, unknown>;
+    const row = read(box, (db) => db.prepare('SELECT * FROM mailboxes WHERE ins = ?').get(INS)) as Record<string, unknown>;
     expect(row).toMatchObject({ kind: 'CITIZEN', state: 'open', personal_email: 'jeanne@example.org', display_name: 'Jeanne D' });
     expect(String(row.password_hash)).toMatch(/^scrypt\$32768\$8\$1\$/);
     expect(String(row.password_hash)).not.toContain('correct horse');
@@ -46,7 +52,7 @@ describe('mssgw CLI', () => {
     expect(refused.stderr).toContain('has opposed');
     expect((await mssgw(box, ['mailbox', 'oppose', OTHER_INS])).code).toBe(2);
     expect((await mssgw(box, ['mailbox', 'reactivate', OTHER_INS])).code).toBe(0);
-    const row = db(box).prepare('SELECT state FROM mailboxes WHERE ins = ?').get(OTHER_INS);
+    const row = read(box, (db) => db.prepare('SELECT state FROM mailboxes WHERE ins = ?').get(OTHER_INS));
     expect(row).toEqual({ state: 'open' });
   });
 
@@ -183,7 +189,7 @@ describe('mssgw CLI', () => {
   });
 
   it('writes an audit line for every change, never a password', async () => {
-    const rows = db(box).prepare('SELECT action, mailbox, target, detail FROM audit').all() as Array<Record<string, string>>;
+    const rows = read(box, (db) => db.prepare('SELECT action, mailbox, target, detail FROM audit').all()) as Array<Record<string, string>>;
     expect(rows.map((r) => r.action)).toEqual(expect.arrayContaining(['mailbox.create', 'mailbox.oppose', 'mailbox.passwd', 'trust.import', 'directory.add']));
     expect(JSON.stringify(rows)).not.toContain('correct horse');
   });
@@ -216,5 +222,32 @@ describe('mssgw CLI', () => {
     const result = await mssgw(box, ['mailbox', 'list', '--config', file]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('ports.smtp');
+  });
+});
+
+// The tests above run `main` in-process; these prove the executable itself: its exit codes and
+// that the output reaches the process's stdout and stderr.
+describe('the mssgw executable', () => {
+  it('exits 0, 2 and 1 as the contract says, with data on stdout and reasons on stderr', async () => {
+    const box = sandbox();
+    const broken = path.join(box.dir, 'broken');
+    mkdirSync(broken);
+    writeFileSync(path.join(broken, 'gateway.sqlite'), 'this is not a SQLite database, whatever its name says\n'.repeat(4));
+    const [added, listed, usage, invalid, failure] = await Promise.all([
+      mssgwProcess(box, ['mailbox', 'add-patient', INS]),
+      mssgwProcess(box, ['--help']),
+      mssgwProcess(box, ['mailbox', 'add-patient']),
+      mssgwProcess(box, ['mailbox', 'add-patient', '184127645108947']),
+      mssgwProcess(box, ['mailbox', 'list', '--data', broken]),
+    ]);
+    expect(added).toMatchObject({ code: 0, stdout: `${INS}@patient.mssante.fr\n`, stderr: '' });
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('mailbox add-patient <INS>');
+    expect(usage).toMatchObject({ code: 2, stdout: '' });
+    expect(usage.stderr).toContain('usage: mssgw mailbox add-patient <INS>');
+    expect(invalid).toMatchObject({ code: 2, stdout: '' });
+    expect(invalid.stderr).toContain('the control key does not match the number');
+    expect(failure).toMatchObject({ code: 1, stdout: '' });
+    expect(failure.stderr).toContain('mssgw mailbox list: SqliteError: file is not a database');
   });
 });

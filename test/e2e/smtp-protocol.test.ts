@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueCertificate } from '../../src/tls/certificates.js';
+import { peerCertificate } from '../helpers/certs.js';
 import { RawSmtp, plainAuth } from '../helpers/raw-smtp.js';
 import { COLLEAGUE, DOCTOR, INS, PASSWORD, REMOTE_DOCTOR, citizen, startWorld, trySend, type World } from '../helpers/world.js';
 
@@ -84,7 +85,7 @@ describe('TLS comes first', () => {
 
   it('offers no AUTH on the MX', async () => {
     const c = await RawSmtp.connect(world.server.ports.smtp);
-    await c.startTls(world.ca, {});
+    await c.startTls(world.ca, peerCertificate());
     const ehlo = await c.command('EHLO mx.ch-lyon.mssante.fr');
     expect(ehlo).not.toMatch(/AUTH/);
     c.close();

@@ -198,6 +198,10 @@ describe('the CLI while the server runs', () => {
     const stranger = 'dr.strange@clinique-nord.mssante.fr';
     expect((await trySend(world.mx(), mail(stranger, COLLEAGUE))).response).toMatch(/^550 5\.7\.1 /);
     expect((await mssgw(world.box, ['trust', 'add', 'clinique-nord.mssante.fr'])).code).toBe(0);
+    // Trusted now, but the peer's certificate (mx.ch-lyon…) does not speak for that domain…
+    expect((await trySend(world.mx(), mail(stranger, COLLEAGUE))).response).toMatch(/^550 5\.7\.1 .*certificat/);
+    // …until the operator attaches the domain to it.
+    expect((await mssgw(world.box, ['trust', 'attach', 'mx.ch-lyon.mssante.fr', 'clinique-nord.mssante.fr'])).code).toBe(0);
     expect((await trySend(world.mx(), mail(stranger, COLLEAGUE))).ok).toBe(true);
   });
 });

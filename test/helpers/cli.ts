@@ -1,4 +1,7 @@
-/** Runs the real `mssgw` command the way an operator would, against a temporary data folder. */
+/**
+ * Runs `mssgw` commands against a temporary data folder: in-process through the CLI's `main`
+ * (mssgw), or as the real executable (mssgwProcess) where the process itself is under test.
+ */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +34,30 @@ export interface CliResult {
   stderr: string;
 }
 
-export function mssgw(box: Sandbox, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/**
+ * Runs a command in this process, as the executable would (same `main`, the sandbox's
+ * environment, output captured): no Node start-up per command. `serve` has no place here, it
+ * runs as its own process (startServer, mssgwProcess).
+ */
+export async function mssgw(box: Sandbox, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  if (args[0] === 'serve') throw new Error('mssgw serve runs in its own process: use startServer or mssgwProcess');
+  // Paths are resolved against this process's folder, not the sandbox's as a child's would be.
+  const relative = args.find((a, i) => ['--data', '--config', '--out'].includes(args[i - 1] ?? '') && !path.isAbsolute(a));
+  if (relative) throw new Error(`in-process mssgw needs absolute paths, got "${relative}"`);
+  // Loaded on first use: files that only need a sandbox do not pay for every command's modules.
+  const { main } = await import('../../src/cli.js');
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env: { ...box.env, ...extraEnv },
+  });
+  return { code, stdout, stderr };
+}
+
+/** Runs the real executable (bin/mssgw.js) in its own process: for what only a process shows. */
+export function mssgwProcess(box: Sandbox, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MSSGW, ...args], { cwd: box.dir, env: { ...box.env, ...extraEnv } });
     let stdout = '';

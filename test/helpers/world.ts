@@ -11,7 +11,7 @@ import nodemailer, { type Mail } from 'nodemailer';
 import type { SendMailOptions } from 'nodemailer/lib/mailer/index.js';
 import * as admin from '../../src/admin/provisioning.js';
 import { openStore } from '../../src/store/open.js';
-import { initCertificates } from '../../src/tls/certificates.js';
+import { copyTestCertificates, peerCertificate } from './certs.js';
 import { sandbox, type Sandbox } from './cli.js';
 import { startServer, type RunningServer } from './server.js';
 
@@ -40,6 +40,13 @@ export interface World {
   ca: Buffer;
   db(): Database.Database;
   submission(user?: string, password?: string): Mail;
+  /**
+   * One submission session kept open for many messages, as a mail client does: one TLS
+   * handshake and one (scrypt-checked) login instead of one per message. For tests about the
+   * messages, not about connecting or logging in.
+   */
+  session(user?: string, password?: string): Mail;
+  /** another operator's MX; pass {} for a client without a certificate */
   mx(options?: { cert?: Buffer; key?: Buffer }): Mail;
   stop(): Promise<void>;
 }
@@ -63,13 +70,14 @@ export async function provisionWorld(box: Sandbox): Promise<void> {
 }
 
 export async function startWorld(config: Record<string, unknown> = {}, box: Sandbox = sandbox()): Promise<World> {
-  initCertificates(box.certDir, 'localhost', '127.0.0.1');
+  copyTestCertificates(box.certDir);
   await provisionWorld(box);
   const server = await startServer(box, config);
   const ca = readFileSync(path.join(box.certDir, 'ca.crt'));
   const transports: Mail[] = [];
   const keep = (t: Mail) => (transports.push(t), t);
-  return {
+  const sessions = new Map<string, Mail>();
+  const world: World = {
     box,
     server,
     ca,
@@ -85,7 +93,29 @@ export async function startWorld(config: Record<string, unknown> = {}, box: Sand
           tls: { ca, servername: 'localhost' },
         }),
       ),
-    mx: (options = {}) =>
+    session: (user = DOCTOR, password = PASSWORD) => {
+      const key = `${user}\0${password}`;
+      let session = sessions.get(key);
+      if (!session) {
+        session = keep(
+          nodemailer.createTransport({
+            pool: true,
+            maxConnections: 1,
+            maxMessages: Infinity,
+            host: '127.0.0.1',
+            port: world.server.ports.submission,
+            secure: false,
+            requireTLS: true,
+            auth: { user, pass: password },
+            tls: { ca, servername: 'localhost' },
+          }),
+        );
+        sessions.set(key, session);
+      }
+      return session;
+    },
+    // Another operator's MX: by default it presents its client certificate (mx.ch-lyon…).
+    mx: (options = peerCertificate()) =>
       keep(
         nodemailer.createTransport({
           host: '127.0.0.1',
@@ -97,9 +127,11 @@ export async function startWorld(config: Record<string, unknown> = {}, box: Sand
       ),
     async stop() {
       for (const t of transports) t.close();
-      await server.stop();
+      // The server of now: a test may have replaced the first one (durability restarts it).
+      await world.server.stop();
     },
   };
+  return world;
 }
 
 /** Sends and returns the server's final reply text, or the error reply, without throwing. */

@@ -32,12 +32,16 @@ afterAll(async () => {
   await gateway?.stop();
 });
 
+/** The verified client certificate the other operator's MX presents (as the MX door reports it). */
+const LYON_CERTIFICATE = { authorized: true, names: ['mx.ch-lyon.mssante.fr'] };
+
 /** Sends as `from` through the given door; the authenticated mailbox is the sender for local doors. */
 function send(origin: Origin, from: string, to: string | string[], mail: SendMailOptions = {}): Promise<Outcome> {
   const recipients = Array.isArray(to) ? to : [to];
+  const mx = origin === 'smtp-mx';
   return submit(
     gateway.pipeline,
-    { origin, address: from, authenticatedAs: origin === 'smtp-mx' ? undefined : from, client: { ip: '127.0.0.1' } },
+    { origin, address: from, authenticatedAs: mx ? undefined : from, client: { ip: '127.0.0.1', ...(mx ? { certificate: LYON_CERTIFICATE } : {}) } },
     recipients,
     () => compose({ from, to: recipients, subject: 'Message', text: 'Bonjour', ...mail }),
   );
@@ -108,6 +112,19 @@ describe('a citizen writes', () => {
     expect((await asCitizen(PAUL, COLLEAGUE, { subject: 'Pour le secrétariat' })).accepted).toBe(true);
   });
 
+  it('not to a third party named in Reply-To: only the sender\'s own organisation counts', async () => {
+    // A doctor of the hospital names a pharmacy and another operator's doctor in Reply-To.
+    messageIdOf(await asDoctor(DOCTOR, JEANNE, { subject: 'Ordonnance', replyTo: [PHARMACY, REMOTE_PHARMACY, REMOTE_DOCTOR] }));
+    // The hospital's own pharmacy is of the same organisation (same domain): it counts.
+    expect(await gateway.store.conversations.hasWritten(PHARMACY, JEANNE)).toBe(true);
+    expect(await gateway.store.conversations.hasWritten(REMOTE_DOCTOR, JEANNE)).toBe(false);
+    expect(refusalCode(await asCitizen(JEANNE, REMOTE_DOCTOR, { subject: 'Bonjour' }))).toBe('NO_PRIOR_CONTACT');
+    // Another operator may not open our professionals' doors either.
+    messageIdOf(await send('smtp-mx', REMOTE_DOCTOR, JEANNE, { subject: 'Lyon', replyTo: [COLLEAGUE, `secretariat@ch-lyon.mssante.fr`] }));
+    expect(await gateway.store.conversations.hasWritten(COLLEAGUE, JEANNE)).toBe(false);
+    expect(await gateway.store.conversations.hasWritten('secretariat@ch-lyon.mssante.fr', JEANNE)).toBe(true);
+  });
+
   it('to a professional of another operator who wrote first, through the relay', async () => {
     expect(refusalCode(await asCitizen(PAUL, REMOTE_DOCTOR))).toBe('NO_PRIOR_CONTACT');
     messageIdOf(await send('smtp-mx', REMOTE_DOCTOR, PAUL, { subject: 'De Lyon' }));
@@ -163,14 +180,14 @@ describe('a bounce from another operator', () => {
   it('reaches the citizen but counts as no one having written', async () => {
     const outcome = await submit(
       gateway.pipeline,
-      { origin: 'smtp-mx', address: '', client: { ip: '127.0.0.1' } },
+      { origin: 'smtp-mx', address: '', client: { ip: '127.0.0.1', certificate: LYON_CERTIFICATE } },
       [JEANNE],
-      () => compose({ from: 'MAILER-DAEMON@ch-lyon.mssante.fr', to: JEANNE, subject: 'Undelivered Mail', text: 'bounce' }),
+      () => compose({ from: 'MAILER-DAEMON@mx.ch-lyon.mssante.fr', to: JEANNE, subject: 'Undelivered Mail', text: 'bounce' }),
     );
     expect(outcome.accepted).toBe(true);
     const inbox = await gateway.store.messages.list(JEANNE, 'INBOX');
     expect(inbox.find((m) => m.subject === 'Undelivered Mail')?.conversationId).toBeNull();
     expect(await gateway.store.conversations.hasWritten('', JEANNE)).toBe(false);
-    expect(await gateway.store.conversations.hasWritten('mailer-daemon@ch-lyon.mssante.fr', JEANNE)).toBe(false);
+    expect(await gateway.store.conversations.hasWritten('mailer-daemon@mx.ch-lyon.mssante.fr', JEANNE)).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * With trust.requireClientCert, the MX hears only operators whose certificate (from the trusted
- * CA) names a domain of the trust space; the TLS handshake itself refuses other CAs.
+ * The MX (trust.requireClientCert, the default) hears only operators whose certificate (from the
+ * trusted CA) names a domain of the trust space, and only for the domains it speaks for; the TLS
+ * handshake itself refuses other CAs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
@@ -33,15 +34,22 @@ describe('client certificates of other operators', () => {
   });
 
   it.each([
-    ['no certificate', undefined],
-    ['a certificate the CA did not sign', { authorized: false, names: ['mx.ch-lyon.mssante.fr'] }],
-    ['a certificate naming a domain outside the trust space', { authorized: true, names: ['mx.example.com'] }],
-  ])('refuses %s with the reason', async (_label, certificate) => {
+    ['no certificate', undefined, /no client certificate from the trusted CA \(presented: none\)/],
+    ['a certificate the CA did not sign', { authorized: false, names: ['mx.ch-lyon.mssante.fr'] }, /no client certificate from the trusted CA \(presented: mx\.ch-lyon/],
+    ['a certificate naming a domain outside the trust space', { authorized: true, names: ['mx.example.com'] }, /certificate \(mx\.example\.com\) names no domain of the trust space/],
+    ["a professional's certificate (an e-mail name, no domain)", { authorized: true, names: ['dr.who@ch-lyon.mssante.fr'] }, /names no domain of the trust space/],
+  ])('refuses %s with the reason', async (_label, certificate, reason) => {
     const outcome = await fromPeer(certificate);
     expect(outcome.accepted).toBe(false);
     if (!outcome.accepted) {
       expect(outcome.refusal.code).toBe('SENDER_NOT_TRUSTED');
-      expect(outcome.refusal.detail).toMatch(/client certificate .* is not one of the trust space/);
+      expect(outcome.refusal.detail).toMatch(reason);
     }
+  });
+
+  it("refuses a trusted operator's certificate for another trusted operator's sender", async () => {
+    await gateway.store.trust.add('chu-nantes.mssante.fr', 'test');
+    const outcome = await fromPeer({ authorized: true, names: ['mx.chu-nantes.mssante.fr'] });
+    expect(outcome.accepted ? undefined : outcome.refusal.code).toBe('DOMAIN_NOT_CERTIFIED');
   });
 });

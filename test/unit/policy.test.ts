@@ -8,10 +8,12 @@ import {
   type Party,
   type Place,
   type RecipientFacts,
+  speaksForOrganisation,
+  type AuthorFacts,
   type SenderFacts,
 } from '../../src/domain/policy.js';
 import { refusalText } from '../../src/domain/refusals.js';
-import { certificateTrusted } from '../../src/domain/trust.js';
+import { candidateDomains, domainsOfName, speaksFor, type PeerFacts } from '../../src/domain/trust.js';
 import { mayLogIn } from '../../src/domain/mailbox.js';
 
 const doctor: Party = { role: 'professional', address: 'dr@hopital.fr', pharmacy: false };
@@ -45,12 +47,80 @@ describe('the sender (rules 1 and 7)', () => {
   });
 
   it('the From: header must be the sender too', () => {
-    expect(decideAuthor(fromDoctor, [doctor.address], () => true)).toBeUndefined();
-    expect(decideAuthor(fromDoctor, ['boss@hopital.fr'], () => true)?.code).toBe('SPOOFED_SENDER');
-    expect(decideAuthor(fromDoctor, [], () => true)?.code).toBe('SPOOFED_SENDER');
+    const authors = (...addresses: Array<[string, AuthorFacts['addresses'][number]['where']]>): AuthorFacts => ({
+      fields: 1,
+      addresses: addresses.map(([address, where]) => ({ address, where })),
+    });
+    expect(decideAuthor(fromDoctor, authors([doctor.address, 'local']))).toBeUndefined();
+    expect(decideAuthor(fromDoctor, authors(['boss@hopital.fr', 'local']))?.code).toBe('SPOOFED_SENDER');
+    expect(decideAuthor(fromDoctor, authors([doctor.address, 'local'], ['boss@hopital.fr', 'local']))?.code).toBe('SPOOFED_SENDER');
+    expect(decideAuthor(fromDoctor, authors())?.code).toBe('INVALID_AUTHOR');
     const mx: SenderFacts = { origin: 'smtp-mx', party: doctor, place: { where: 'trusted' } };
-    expect(decideAuthor(mx, ['x@lyon.fr'], () => false)).toBeUndefined();
-    expect(decideAuthor(mx, ['dr@hopital.fr'], (a) => a === 'dr@hopital.fr')?.code).toBe('SPOOFED_SENDER');
+    expect(decideAuthor(mx, authors(['x@lyon.fr', 'trusted']))).toBeUndefined();
+    expect(decideAuthor(mx, authors(['dr@hopital.fr', 'local']))?.code).toBe('SPOOFED_SENDER');
+    // rule 1 holds for the author too, not only the envelope
+    expect(decideAuthor(mx, authors(['boss@gmail.com', 'outside']))?.code).toBe('SENDER_NOT_TRUSTED');
+  });
+
+  it('exactly one From: field, however it is written', () => {
+    const one = { address: doctor.address, where: 'local' as const };
+    expect(decideAuthor(fromDoctor, { fields: 2, addresses: [one] })?.code).toBe('INVALID_AUTHOR');
+    expect(decideAuthor(fromDoctor, { fields: 0, addresses: [] })?.code).toBe('INVALID_AUTHOR');
+  });
+});
+
+describe('a peer certificate (rule 7 on the MX)', () => {
+  const lyon: PeerFacts = { names: ['mx.ch-lyon.mssante.fr'], attached: [] };
+  const mx = (address: string, peer: PeerFacts = lyon): SenderFacts => ({
+    origin: 'smtp-mx',
+    party: { role: 'professional', address, pharmacy: false },
+    place: { where: 'trusted' },
+    peer,
+  });
+
+  it('speaks for its own domain and the one directly above a host name, nothing else', () => {
+    expect(domainsOfName('mx.ch-lyon.mssante.fr')).toEqual(['mx.ch-lyon.mssante.fr', 'ch-lyon.mssante.fr']);
+    expect(domainsOfName('ch-lyon.mssante.fr')).toEqual(['ch-lyon.mssante.fr', 'mssante.fr']);
+    expect(domainsOfName('*.chu-nantes.fr')).toEqual(['chu-nantes.fr']);
+    expect(domainsOfName('dr@ch-lyon.mssante.fr')).toEqual([]);
+    expect(speaksFor(lyon, 'ch-lyon.mssante.fr')).toBe(true);
+    expect(speaksFor(lyon, 'CH-LYON.mssante.fr')).toBe(true);
+    expect(speaksFor(lyon, 'chu-nantes.mssante.fr')).toBe(false);
+    expect(speaksFor(lyon, 'evil-ch-lyon.mssante.fr')).toBe(false);
+    expect(speaksFor({ names: ['a.b.ch-lyon.mssante.fr'], attached: [] }, 'ch-lyon.mssante.fr')).toBe(false);
+  });
+
+  it('speaks for the domains the operator attached to it', () => {
+    const hosting: PeerFacts = { names: ['mx.hebergeur.fr'], attached: ['clinique-nord.mssante.fr'] };
+    expect(speaksFor(hosting, 'clinique-nord.mssante.fr')).toBe(true);
+    expect(candidateDomains(hosting)).toEqual(['mx.hebergeur.fr', 'hebergeur.fr', 'clinique-nord.mssante.fr']);
+  });
+
+  it('bounds MAIL FROM and From: to those domains', () => {
+    expect(decideSender(mx('dr.who@ch-lyon.mssante.fr'))).toBeUndefined();
+    expect(decideSender(mx('dr.no@chu-nantes.mssante.fr'))?.code).toBe('DOMAIN_NOT_CERTIFIED');
+    const author = (address: string): AuthorFacts => ({ fields: 1, addresses: [{ address, where: 'trusted' }] });
+    expect(decideAuthor(mx('dr.who@ch-lyon.mssante.fr'), author('dr.who@ch-lyon.mssante.fr'))).toBeUndefined();
+    expect(decideAuthor(mx('dr.who@ch-lyon.mssante.fr'), author('dr.no@chu-nantes.mssante.fr'))?.code).toBe('DOMAIN_NOT_CERTIFIED');
+  });
+
+  it("lets a bounce come from the peer's own mail system, no one else", () => {
+    const bounce = mx('');
+    expect(decideSender(bounce)).toBeUndefined();
+    const daemon = (address: string): AuthorFacts => ({ fields: 1, addresses: [{ address, where: 'outside', hostOfTrusted: true }] });
+    expect(decideAuthor(bounce, daemon('mailer-daemon@mx.ch-lyon.mssante.fr'))).toBeUndefined();
+    expect(decideAuthor(bounce, daemon('mailer-daemon@mx.chu-nantes.mssante.fr'))?.code).toBe('DOMAIN_NOT_CERTIFIED');
+    expect(decideAuthor(mx('dr.who@ch-lyon.mssante.fr'), daemon('mailer-daemon@mx.ch-lyon.mssante.fr'))?.code).toBe('SENDER_NOT_TRUSTED');
+  });
+
+  it("counts a Reply-To as having written only inside the sender's organisation", () => {
+    expect(speaksForOrganisation(mx('dr.who@ch-lyon.mssante.fr'), 'secretariat@ch-lyon.mssante.fr')).toBe(true);
+    expect(speaksForOrganisation(mx('dr.who@ch-lyon.mssante.fr'), 'pharmacie@hopital.mssante.fr')).toBe(false);
+    const hosting = mx('dr@ch-lyon.mssante.fr', { names: ['mx.ch-lyon.mssante.fr'], attached: ['clinique-nord.mssante.fr'] });
+    expect(speaksForOrganisation(hosting, 'accueil@clinique-nord.mssante.fr')).toBe(true);
+    expect(speaksForOrganisation(fromDoctor, 'sec@hopital.fr')).toBe(true);
+    expect(speaksForOrganisation(fromDoctor, 'officine@ailleurs.fr')).toBe(false);
+    expect(speaksForOrganisation(mx(''), 'secretariat@ch-lyon.mssante.fr')).toBe(false);
   });
 });
 
@@ -132,18 +202,8 @@ describe('conversations', () => {
     expect(normaliseMessageId('AbC@Host.FR')).toBe('<AbC@host.fr>');
   });
 
-  it('count the sender and the MSSanté Reply-To addresses as having written', () => {
+  it('count the sender and the Reply-To addresses the rule lets count as having written', () => {
     expect(writersOf('dr@h.fr', ['sec@h.fr', 'perso@gmail.com'], (a) => a.endsWith('@h.fr'))).toEqual(['dr@h.fr', 'sec@h.fr']);
-  });
-});
-
-describe('certificates of other operators', () => {
-  const trusted = async (d: string) => d === 'ch-lyon.mssante.fr';
-  it('are trusted when a name is a trusted domain or a host inside one', async () => {
-    expect(await certificateTrusted(['ch-lyon.mssante.fr'], trusted)).toBe(true);
-    expect(await certificateTrusted(['mx.ch-lyon.mssante.fr'], trusted)).toBe(true);
-    expect(await certificateTrusted(['evil-ch-lyon.mssante.fr', 'localhost'], trusted)).toBe(false);
-    expect(await certificateTrusted([], trusted)).toBe(false);
   });
 });
 

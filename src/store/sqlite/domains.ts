@@ -1,4 +1,4 @@
-import type { DomainStore, TrustStore, TrustedDomain } from '../types.js';
+import type { DomainStore, PeerAttachment, TrustStore, TrustedDomain } from '../types.js';
 import { now, type Db } from './database.js';
 
 export function sqliteDomains(db: Db): DomainStore {
@@ -29,6 +29,10 @@ export function sqliteTrust(db: Db): TrustStore {
   const remove = db.prepare('DELETE FROM trusted_domains WHERE domain = ?');
   const list = db.prepare('SELECT domain, source, created_at FROM trusted_domains ORDER BY domain');
   const has = db.prepare('SELECT 1 FROM trusted_domains WHERE domain = ?').pluck();
+  const attach = db.prepare('INSERT OR IGNORE INTO peer_domains (certificate_name, domain, created_at) VALUES (?, ?, ?)');
+  const detach = db.prepare('DELETE FROM peer_domains WHERE certificate_name = ? AND domain = ?');
+  const attachedTo = db.prepare('SELECT DISTINCT domain FROM peer_domains WHERE certificate_name IN (SELECT value FROM json_each(?)) ORDER BY domain').pluck();
+  const attachments = db.prepare('SELECT certificate_name, domain, created_at FROM peer_domains ORDER BY certificate_name, domain');
   const addMany = db.transaction((domains: string[], source: string) => {
     let added = 0;
     const at = now();
@@ -54,6 +58,22 @@ export function sqliteTrust(db: Db): TrustStore {
     },
     async addMany(domains, source) {
       return addMany(domains, source);
+    },
+    async attach(certificateName, domain) {
+      return attach.run(certificateName, domain, now()).changes === 1;
+    },
+    async detach(certificateName, domain) {
+      return detach.run(certificateName, domain).changes === 1;
+    },
+    async attachedTo(certificateNames) {
+      return certificateNames.length ? (attachedTo.all(JSON.stringify(certificateNames)) as string[]) : [];
+    },
+    async attachments(): Promise<PeerAttachment[]> {
+      return (attachments.all() as Array<{ certificate_name: string; domain: string; created_at: number }>).map((row) => ({
+        certificateName: row.certificate_name,
+        domain: row.domain,
+        addedAt: new Date(row.created_at),
+      }));
     },
   };
 }

@@ -178,13 +178,13 @@ function readAuthor(doc: XmlElement): CdaHeader['author'] {
 function readCustodian(doc: XmlElement): string | undefined {
   const organization = path(doc, 'custodian', 'assignedCustodian', 'representedCustodianOrganization');
   if (!organization) throw invalid('CDA_CUSTODIAN', 'the CDA has no custodian/assignedCustodian/representedCustodianOrganization');
+  // The organisation's identifier (root and extension: a FINESS or SIRET under its OID) names it;
+  // the name, which an organisation may reword, only when it has no identifier.
   const id = childNamed(organization, 'id');
-  return (
-    childNamed(organization, 'name')?.text.replace(/\s+/g, ' ').trim() ||
-    attribute(id, 'extension')?.trim() ||
-    attribute(id, 'root')?.trim() ||
-    undefined
-  );
+  const root = attribute(id, 'root')?.trim();
+  const extension = attribute(id, 'extension')?.trim();
+  if (root || extension) return extension ? `${root ?? ''}^${extension}` : root;
+  return childNamed(organization, 'name')?.text.replace(/\s+/g, ' ').trim() || undefined;
 }
 
 function readBody(doc: XmlElement): Pick<CdaHeader, 'body' | 'pdf'> {

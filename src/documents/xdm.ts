@@ -33,6 +33,8 @@ export interface XdmDocument {
   /** CX value: ID^^^&OID&ISO */
   patientId: string;
   typeCode?: string;
+  /** the typeCode's codingScheme slot (an OID such as LOINC's, or a legacy name) */
+  typeCodeScheme?: string;
   confidentiality: string[];
   /** the ExtrinsicObject's mimeType, as declared */
   mimeType?: string;
@@ -58,14 +60,15 @@ function slotValues(object: XmlElement, name: string): string[] {
 }
 
 /** Classifications nested in the entry, or standing apart and pointing at it by id. */
-function classifications(registry: XmlElement, object: XmlElement, scheme: string): string[] {
+function classificationElements(registry: XmlElement, object: XmlElement, scheme: string): XmlElement[] {
   const id = attribute(object, 'id');
   const nested = childrenNamed(object, 'Classification', RIM);
   const apart = id ? childrenNamed(registry, 'Classification', RIM).filter((c) => attribute(c, 'classifiedObject') === id) : [];
-  return [...nested, ...apart]
-    .filter((c) => attribute(c, 'classificationScheme') === scheme)
-    .map((c) => attribute(c, 'nodeRepresentation')?.trim() ?? '')
-    .filter(Boolean);
+  return [...nested, ...apart].filter((c) => attribute(c, 'classificationScheme') === scheme && attribute(c, 'nodeRepresentation')?.trim());
+}
+
+function classifications(registry: XmlElement, object: XmlElement, scheme: string): string[] {
+  return classificationElements(registry, object, scheme).map((c) => attribute(c, 'nodeRepresentation')!.trim());
 }
 
 function externalIdentifier(object: XmlElement, scheme: string): string | undefined {
@@ -217,7 +220,9 @@ function readDocumentEntry(
 
   const patientId = externalIdentifier(object, PATIENT_ID_SCHEME) ?? slotValues(object, 'sourcePatientId')[0];
   if (!patientId) throw invalid('XDM_METADATA_CONTENT', `document entry ${label} has no patientId`, metadataEntry);
-  const [typeCode] = classifications(registry, object, TYPE_CODE_SCHEME);
+  const [typeClassification] = classificationElements(registry, object, TYPE_CODE_SCHEME);
+  const typeCode = typeClassification && attribute(typeClassification, 'nodeRepresentation')!.trim();
+  const [typeCodeScheme] = typeClassification ? slotValues(typeClassification, 'codingScheme') : [];
   const confidentiality = classifications(registry, object, CONFIDENTIALITY_SCHEME);
   const mimeType = attribute(object, 'mimeType')?.trim() || undefined;
   const format = formatOf(file, mimeType, limits);
@@ -228,6 +233,7 @@ function readDocumentEntry(
     confidentiality,
     format,
     ...(typeCode ? { typeCode } : {}),
+    ...(typeCodeScheme ? { typeCodeScheme } : {}),
     ...(mimeType ? { mimeType } : {}),
   };
 }
@@ -269,12 +275,21 @@ export function readXdm(files: readonly ZipFileEntry[], limits: XmlBounds): XdmC
 }
 
 /** Metadata and CDA must tell the same story: same patient, same type of document. */
-export function checkMetadataAgainstCda(document: XdmDocument, cda: { ins: string; insOid: string; typeCode: string }): void {
+export function checkMetadataAgainstCda(document: XdmDocument, cda: { ins: string; insOid: string; typeCode: string; typeCodeSystem: string }): void {
   const { id, oid } = parseCx(document.patientId);
   if (id.toUpperCase() !== cda.ins || (oid !== undefined && oid !== cda.insOid)) {
     throw invalid('XDM_PATIENT', "the patientId in METADATA.XML is not the INS of the document's patient", document.entry);
   }
   if (document.typeCode !== undefined && document.typeCode !== cda.typeCode) {
     throw invalid('XDM_TYPE_CODE', `METADATA.XML gives the type code ${quote(document.typeCode)} but the CDA says ${quote(cda.typeCode)}`, document.entry);
+  }
+  // Older metadata names the scheme ("LOINC") rather than giving its OID: only an OID is compared.
+  const scheme = document.typeCodeScheme;
+  if (scheme !== undefined && /^\d+(\.\d+)+$/.test(scheme) && scheme !== cda.typeCodeSystem) {
+    throw invalid(
+      'XDM_TYPE_CODE',
+      `METADATA.XML gives the type code ${quote(document.typeCode ?? cda.typeCode)} in the code system ${quote(scheme)} but the CDA uses ${quote(cda.typeCodeSystem)}`,
+      document.entry,
+    );
   }
 }

@@ -150,11 +150,23 @@ describe('versions of a set', () => {
     expect(history('record.refuse').at(-1)).toMatchObject({ actor: REMOTE_DOCTOR, outcome: 'RECORD_NOT_OWNER' });
   });
 
+  it('lets the organisation replace its document after rewording its name (same identifier)', async () => {
+    expect((await send('submission', DOCTOR, await xdm({ documents: [{ cda: report('RENAMED', 1) }] }))).ok).toBe(true);
+    const v2 = report('RENAMED', 2);
+    const renamed = Buffer.from(buildCda(v2).toString('utf8').replace('Cabinet du Dr Durand', 'Cabinet médical Durand'), 'utf8');
+    expect((await send('submission', DOCTOR, await xdm({ documents: [{ cda: v2, content: renamed }] }))).ok).toBe(true);
+    expect(set('RENAMED')).toMatchObject([
+      { version: 1, status: 'replaced' },
+      { version: 2, status: 'current' },
+    ]);
+  });
+
   it('refuses a replacement from the same domain under another custodian', async () => {
+    // The custodian is its identifier (FINESS under its OID), not its name, which may be reworded.
     expect((await send('submission', DOCTOR, await xdm({ documents: [{ cda: report('CUST', 1) }] }))).ok).toBe(true);
     const v2 = report('CUST', 2);
     const other = await send('submission', COLLEAGUE, await xdm({ documents: [{ cda: v2, content: otherCustodian(v2) }] }));
-    expect(other.response).toMatch(/^554 5\.6\.0 .*custodian "clinique des lilas".*\[RECORD_NOT_OWNER\]/);
+    expect(other.response).toMatch(/^554 5\.6\.0 .*custodian "1\.2\.250\.1\.71\.4\.2\.2\^1750000099".*\[RECORD_NOT_OWNER\]/);
     expect(set('CUST')).toMatchObject([{ version: 1, status: 'current' }]);
   });
 

@@ -291,3 +291,14 @@ describe('the budget of one message', () => {
     expect(slow.refusal).toMatchObject({ code: 'TOO_LARGE', check: 'MESSAGE_CHECK_TIME' });
   });
 });
+
+describe('XDM metadata and the CDA tell the same story', () => {
+  it("refuses a metadata type code in another code system than the CDA's (an OID), not a legacy scheme name", async () => {
+    const lying = await buildXdm({ documents: [{ cda: {}, metadata: { typeCodeSystem: '1.2.250.1.213.1.1.4.12' } }] });
+    const { refusal } = await checkAttachments([zip('IHE_XDM.ZIP', lying)], TO_PROFESSIONAL);
+    expect(refusal?.check).toBe('XDM_TYPE_CODE');
+    expect(refusal?.message).toMatch(/code system "1\.2\.250\.1\.213\.1\.1\.4\.12" but the CDA uses "2\.16\.840\.1\.113883\.6\.1"/);
+    const legacy = await buildXdm({ documents: [{ cda: {}, metadata: { typeCodeSystem: 'LOINC' } }] });
+    expect((await checkAttachments([zip('IHE_XDM.ZIP', legacy)], TO_PROFESSIONAL)).refusal).toBeUndefined();
+  });
+});

@@ -90,6 +90,28 @@ const schema = z.strictObject({
       dataTimeoutSeconds: positiveInt.default(300),
     })
     .prefault({}),
+  imap: z
+    .strictObject({
+      /** open connections on both IMAP ports, all clients together */
+      maxConnections: positiveInt.default(5000),
+      /** open connections on both IMAP ports from one client address */
+      maxConnectionsPerClient: positiveInt.default(100),
+      /** logged-in sessions of one mailbox at once */
+      maxConnectionsPerMailbox: positiveInt.default(50),
+      /** bytes of one command line (between literals) */
+      maxLineBytes: positiveInt.default(64 * 1024),
+      /** bytes of one literal, APPEND's message excepted (limited by limits.maxMessageBytes) */
+      maxLiteralBytes: positiveInt.default(64 * 1024),
+      /** literals in one command */
+      maxLiteralsPerCommand: positiveInt.default(16),
+      /** time to log in after connecting */
+      loginTimeoutSeconds: positiveInt.default(60),
+      /** silence from a logged-in client before the session is closed (RFC 3501: at least 30 min) */
+      autologoutSeconds: positiveInt.default(1800),
+      /** one IDLE at most this long (clients re-IDLE every 29 min, RFC 2177) */
+      idleTimeoutSeconds: positiveInt.default(1800),
+    })
+    .prefault({}),
   auth: z
     .strictObject({
       maxFailures: positiveInt.default(5),

@@ -268,6 +268,8 @@ export interface NewMessage {
   from?: string | null;
   date?: Date | null;
   hasAttachments?: boolean;
+  /** retention: when the message expires in each kind of mailbox (as for a delivery) */
+  expiresAt?: { professional: Date; citizen: Date };
 }
 
 /** What changed in a folder after a MODSEQ: the change journal, read. */

@@ -260,7 +260,7 @@ export function sqliteMessages(db: Db, bus: ChangeBus): MessageStore {
       date: m.date ?? null,
       hasAttachments: m.hasAttachments ?? false,
       conversationId: null,
-      expiresAt: null,
+      expiresAt: expiresFor(mailboxId, m.expiresAt),
     });
     return { id, uid, modseq };
   });

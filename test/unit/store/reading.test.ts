@@ -205,3 +205,19 @@ describe('change notification', () => {
     }
   });
 });
+
+describe('retention of appended messages', () => {
+  it('gives a message a client appends the expiry of its kind of mailbox, as a delivery has', async () => {
+    const sent = (await store.folders.byName(mailboxId, 'Sent'))!;
+    const professional = new Date('2027-03-01T00:00:00Z');
+    const { uid } = await store.messages.append(mailboxId, sent.id, {
+      blob: { id: 'e'.repeat(32), size: RAW.length },
+      mime: indexMessage(RAW),
+      expiresAt: { professional, citizen: new Date('2027-06-01T00:00:00Z') },
+    });
+    const plan = await store.retention.plan(new Date('2027-03-02T00:00:00Z'), new Date(0), new Date(0));
+    expect(plan.messages).toBe(1);
+    expect((await store.messages.fetch(mailboxId, sent.id, [uid])).map((m) => m.uid)).toEqual([uid]);
+    expect((await store.retention.plan(new Date('2027-02-28T00:00:00Z'), new Date(0), new Date(0))).messages).toBe(0);
+  });
+});

@@ -1,0 +1,337 @@
+/**
+ * One client connection: the socket (plain, then TLS after STARTTLS, or TLS from the start),
+ * the reader and writer, the queue of commands, and the timers. Commands run one at a time,
+ * in the order received: pipelined commands wait their turn (simple, and sequence numbers stay
+ * what the client thinks). A client sending faster than commands finish is paused at the
+ * socket. Timers (RFC 3501 §5.4): 1 min to log in, 30 min of silence once logged in, the IDLE
+ * limit while idling; each ends the session with BYE.
+ */
+import type { Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
+import { capabilities } from './capabilities.js';
+import type { CommandSpec, ImapServices, SessionState } from './command.js';
+import { CommandReader, type RawCommand, type ReaderEvent, type ReaderLimits } from './protocol/reader.js';
+import { ConnectionClosed, ResponseWriter } from './protocol/writer.js';
+import { Session, type MailboxSeats, type SessionPort } from './session.js';
+import { peerIdentity, type PeerIdentity } from '../smtp/certificate.js';
+
+export interface ConnectionTimeouts {
+  preLoginMs: number;
+  autologoutMs: number;
+  idleMs: number;
+}
+
+export interface ConnectionDeps {
+  id: string;
+  services: ImapServices;
+  commands: ReadonlyMap<string, CommandSpec>;
+  seats: MailboxSeats;
+  limits: ReaderLimits;
+  timeouts: ConnectionTimeouts;
+  /** for STARTTLS */
+  secureContext: SecureContext;
+  /** told once the connection is gone */
+  onClose(): void;
+}
+
+/** over this many commands waiting, the socket stops reading until they shrink to RESUME_AT */
+const PAUSE_AT = 16;
+const RESUME_AT = 4;
+const HANDSHAKE_MS = 30_000;
+const CLOSE_GRACE_MS = 2_000;
+
+export class ImapConnection implements SessionPort {
+  readonly writer: ResponseWriter;
+  readonly session: Session;
+  private socket: Socket;
+  private reader: CommandReader;
+  private queue: ReaderEvent[] = [];
+  private processing = false;
+  private paused = false;
+  private lineWaiter: { resolve: (line: string) => void; reject: (err: Error) => void } | undefined;
+  private after: { kind: 'close'; bye?: string } | { kind: 'tls'; resolve: () => void; reject: (err: Error) => void } | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private timerMs = 0;
+  private isIdling = false;
+  private closed = false;
+  private ending = false;
+  secure: boolean;
+  peer: PeerIdentity | undefined;
+
+  constructor(
+    socket: Socket,
+    private readonly deps: ConnectionDeps,
+  ) {
+    this.socket = socket;
+    this.secure = socket instanceof TLSSocket;
+    if (socket instanceof TLSSocket) this.peer = peerIdentity(socket);
+    this.writer = new ResponseWriter(socket);
+    this.writer.onStreamError = (err) => deps.services.log.error({ err, door: 'imap', session: deps.id }, 'a stored message could not be read while sending it');
+    this.reader = new CommandReader(deps.limits, (event) => this.onEvent(event));
+    this.session = new Session({
+      id: deps.id,
+      clientIp: socket.remoteAddress ?? '',
+      services: deps.services,
+      commands: deps.commands,
+      seats: deps.seats,
+      port: this,
+    });
+    this.attach(socket);
+    this.stateChanged('not-authenticated');
+  }
+
+  /** the server's greeting, with its capabilities (RFC 3501 §7.1.1 allows them in the code) */
+  greet(): void {
+    this.writer.untaggedText(`OK [CAPABILITY ${this.capabilities().join(' ')}] mss-gateway prêt / ready`);
+  }
+
+  capabilities(): string[] {
+    return capabilities(
+      { secure: this.secure, state: this.session.state, has: (c) => this.session.has(c), certificate: this.peer?.authorized === true },
+      this.deps.services.config.limits.maxMessageBytes,
+    );
+  }
+
+  /** refuses the connection at once (too many connections): BYE, then closed */
+  refuse(text: string): void {
+    this.writer.untaggedText(`BYE ${text}`);
+    void this.end();
+  }
+
+  /** the server stops: BYE to the client, then the connection ends */
+  shutdown(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.writer.untaggedText('BYE Arrêt du serveur, reconnectez-vous plus tard / Server shutting down, reconnect later');
+    return this.end();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  // --- SessionPort ---
+
+  readLine(): Promise<string> {
+    while (this.queue.length > 0) {
+      const event = this.queue.shift()!;
+      this.maybeResume();
+      if (event.kind === 'command') return Promise.resolve(lineOf(event.command));
+      if (!this.answerOutOfBand(event)) return Promise.reject(new ConnectionClosed('connection closed'));
+    }
+    if (this.closed) return Promise.reject(new ConnectionClosed('connection closed'));
+    return new Promise((resolve, reject) => (this.lineWaiter = { resolve, reject }));
+  }
+
+  upgradeAfterAnswer(): Promise<void> {
+    return new Promise((resolve, reject) => (this.after = { kind: 'tls', resolve, reject }));
+  }
+
+  closeAfterAnswer(bye?: string): void {
+    this.after = { kind: 'close', bye };
+  }
+
+  stateChanged(state: SessionState): void {
+    this.reader.loggedIn = state !== 'not-authenticated';
+    this.timerMs = state === 'not-authenticated' ? this.deps.timeouts.preLoginMs : this.deps.timeouts.autologoutMs;
+    this.arm();
+  }
+
+  idling(on: boolean): void {
+    this.isIdling = on;
+    this.timerMs = on ? this.deps.timeouts.idleMs : this.session.state === 'not-authenticated' ? this.deps.timeouts.preLoginMs : this.deps.timeouts.autologoutMs;
+    this.arm();
+  }
+
+  // --- the socket ---
+
+  private readonly onData = (chunk: Buffer) => {
+    this.timer?.refresh();
+    this.reader.push(chunk);
+  };
+  private readonly onSocketClose = () => this.closedNow();
+  private readonly onSocketError = (err: Error) => {
+    this.deps.services.log.debug({ door: 'imap', session: this.deps.id, err: { message: err.message, code: (err as NodeJS.ErrnoException).code } }, 'IMAP connection error');
+    this.socket.destroy();
+  };
+
+  private attach(socket: Socket): void {
+    socket.on('data', this.onData);
+    socket.on('close', this.onSocketClose);
+    socket.on('error', this.onSocketError);
+  }
+
+  private detach(socket: Socket): void {
+    socket.off('data', this.onData);
+    socket.off('close', this.onSocketClose);
+    socket.off('error', this.onSocketError);
+  }
+
+  private arm(): void {
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.expired(), this.timerMs);
+    this.timer.unref();
+  }
+
+  private expired(): void {
+    // A command still at work (a long FETCH to a slow client) is not silence; one waiting for
+    // the client (AUTHENTICATE's answer) is.
+    if (this.session.busy && !this.isIdling && !this.lineWaiter) return this.arm();
+    const text = this.isIdling
+      ? 'BYE IDLE trop long, reconnectez-vous / IDLE too long, reconnect'
+      : this.session.state === 'not-authenticated'
+        ? 'BYE Délai de connexion dépassé / Login timeout'
+        : 'BYE Déconnexion automatique après inactivité / Autologout: idle for too long';
+    this.writer.untaggedText(text);
+    void this.end();
+  }
+
+  private onEvent(event: ReaderEvent): void {
+    if (this.closed || this.ending) return;
+    if (event.kind === 'command' && this.lineWaiter) {
+      const waiter = this.lineWaiter;
+      this.lineWaiter = undefined;
+      waiter.resolve(lineOf(event.command));
+      return;
+    }
+    if (event.kind === 'continue' && !this.processing && this.queue.length === 0) {
+      this.writer.continuation('Prêt pour les données / Ready for literal data');
+      return;
+    }
+    this.queue.push(event);
+    if (this.queue.length > PAUSE_AT && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+    void this.process();
+  }
+
+  private maybeResume(): void {
+    if (this.paused && this.queue.length <= RESUME_AT && !this.closed) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  /** a continuation or a refusal met where a line was awaited; false when the connection must end */
+  private answerOutOfBand(event: Exclude<ReaderEvent, { kind: 'command' }>): boolean {
+    if (event.kind === 'continue') {
+      this.writer.continuation('Prêt pour les données / Ready for literal data');
+      return true;
+    }
+    this.writer.tagged(event.tag, event.status, event.text, event.code);
+    if (event.fatal) {
+      this.writer.untaggedText('BYE Flux de commandes interrompu / Command stream cannot be followed');
+      void this.end();
+      return false;
+    }
+    return true;
+  }
+
+  private async process(): Promise<void> {
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      while (this.queue.length > 0 && !this.closed && !this.ending) {
+        const event = this.queue.shift()!;
+        this.maybeResume();
+        if (event.kind !== 'command') {
+          if (!this.answerOutOfBand(event)) return;
+          continue;
+        }
+        await this.session.run(event.command);
+        const after = this.after;
+        this.after = undefined;
+        if (after?.kind === 'close') {
+          if (after.bye) this.writer.untaggedText(`BYE ${after.bye}`);
+          await this.end();
+          return;
+        }
+        if (after?.kind === 'tls') {
+          try {
+            await this.upgrade();
+            after.resolve();
+          } catch (err) {
+            after.reject(err as Error);
+            this.socket.destroy();
+            return;
+          }
+        }
+      }
+    } catch (err) {
+      this.deps.services.log.error({ err, door: 'imap', session: this.deps.id }, 'IMAP session failed');
+      this.socket.destroy();
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  /**
+   * STARTTLS, once its OK is written. Whatever the client sent after STARTTLS in clear is
+   * dropped (a man in the middle could have added it), then the handshake runs on the socket.
+   */
+  private async upgrade(): Promise<void> {
+    await this.writer.drain();
+    const plain = this.socket;
+    this.detach(plain);
+    plain.pause();
+    this.reader.reset();
+    this.queue = [];
+    const secure = new TLSSocket(plain, { isServer: true, secureContext: this.deps.secureContext, requestCert: true, rejectUnauthorized: false });
+    this.socket = secure;
+    this.writer.retarget(secure);
+    this.attach(secure);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('TLS handshake timeout')), HANDSHAKE_MS);
+      secure.once('secure', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      secure.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+    this.secure = true;
+    this.peer = peerIdentity(secure);
+    this.arm();
+  }
+
+  /** writes what is queued (a little while at most), then closes */
+  private async end(): Promise<void> {
+    if (this.closed) return;
+    if (this.ending) return new Promise((resolve) => this.socket.once('close', () => resolve()));
+    this.ending = true;
+    const socket = this.socket;
+    const gone = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const force = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+    force.unref();
+    try {
+      await Promise.race([this.writer.drain(), gone]);
+    } catch {
+      // the socket went first
+    }
+    socket.end();
+    await gone;
+    clearTimeout(force);
+  }
+
+  private closedNow(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.writer.close();
+    this.queue = [];
+    this.lineWaiter?.reject(new ConnectionClosed('connection closed'));
+    this.lineWaiter = undefined;
+    if (this.after?.kind === 'tls') this.after.reject(new ConnectionClosed('connection closed'));
+    this.after = undefined;
+    this.session.end();
+    this.deps.onClose();
+  }
+}
+
+/** a line sent in answer to a continuation (AUTHENTICATE, IDLE's DONE), as text */
+function lineOf(command: RawCommand): string {
+  return command.lines.map((l) => l.toString('latin1')).join('');
+}

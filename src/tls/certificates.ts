@@ -180,3 +180,69 @@ export function readTlsMaterial(certDir: string): TlsMaterial {
     ca: readFileSync(path.join(certDir, CA_CERT)),
   };
 }
+
+/**
+ * How the private key inside a .p12 is sealed. 3DES (pbeWithSHAAnd3-KeyTripleDES-CBC) is the
+ * default because every importer reads it: Apple's Keychain and iOS (which refuse PBES2/AES
+ * before macOS 11 and any MAC but HMAC-SHA1), Windows/Outlook, Thunderbird (NSS), Java.
+ * aes256 is PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) for importers that take it. RC2-40, the old
+ * OpenSSL default, is never used. Certificates sit unencrypted beside the key, as they are public.
+ */
+export const P12_CIPHERS = ['3des', 'aes256'] as const;
+export type P12Cipher = (typeof P12_CIPHERS)[number];
+
+/** PBE iterations, key and MAC: forge encodes the MAC count in 16 bits, so it stays under 65536. */
+const P12_ITERATIONS = 10_000;
+
+export interface Pkcs12Options {
+  password: string;
+  cipher?: P12Cipher;
+  /** the name the importer shows (Keychain, Thunderbird's "Your Certificates") */
+  friendlyName: string;
+}
+
+/**
+ * Only printable ASCII: the PKCS#12 MAC reads the password as UTF-16 and PBES2 as bytes, and
+ * importers disagree on non-ASCII, so a password typed on one machine might not open elsewhere.
+ */
+export function checkP12Password(password: string): string | undefined {
+  if (password.length === 0) return 'the .p12 password must not be empty (Apple Mail and iOS refuse an empty one)';
+  if (!/^[\x20-\x7e]+$/.test(password)) return 'the .p12 password must be printable ASCII (importers disagree on other characters)';
+  return undefined;
+}
+
+/** A password for a .p12 that is typed once at import: 24 characters, 144 bits. */
+export function generateP12Password(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+/** PKCS#12 (DER) of a key, its certificate and the chain above it (the CA), sealed with a password. */
+export function toPkcs12(keyPem: string, chainPem: string[], options: Pkcs12Options): Buffer {
+  const problem = checkP12Password(options.password);
+  if (problem) throw new Error(problem);
+  const key = forge.pki.privateKeyFromPem(keyPem);
+  const chain = chainPem.map((pem) => forge.pki.certificateFromPem(pem));
+  const cipher = options.cipher ?? '3des';
+  const asn1 = forge.pkcs12.toPkcs12Asn1(key, chain, options.password, {
+    algorithm: cipher,
+    count: P12_ITERATIONS,
+    saltSize: 16,
+    friendlyName: options.friendlyName,
+    // consulted by the PBES2 path only (aes256); the 3DES path uses the PKCS#12 KDF on SHA-1
+    ...(cipher === 'aes256' ? { prfAlgorithm: 'sha256' } : {}),
+  } as Parameters<typeof forge.pkcs12.toPkcs12Asn1>[3]);
+  return Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary');
+}
+
+/**
+ * Writes NAME.p12 beside NAME.crt and NAME.key: the key, the certificate and the CA that
+ * signed it, so the importer sees the whole chain. Mode 0600, as for the key.
+ */
+export function writePkcs12(certDir: string, files: CertificateFiles, options: Pkcs12Options): string {
+  const ca = readCa(certDir);
+  const der = toPkcs12(readFileSync(files.key, 'utf8'), [readFileSync(files.cert, 'utf8'), ca.certPem], options);
+  const file = files.cert.replace(/\.crt$/, '') + '.p12';
+  writeFileSync(file, der, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return file;
+}

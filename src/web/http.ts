@@ -3,6 +3,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Metrics } from '../metrics.js';
+import { clientSetupRoute, type ClientSetupDeps } from './autoconfig.js';
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<boolean> | boolean;
 
@@ -17,7 +18,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-export function createHttpServer(options: { metrics: Metrics; routes?: Route[] }): Server {
+export function createHttpServer(options: { metrics: Metrics; routes?: Route[]; clientSetup?: ClientSetupDeps }): Server {
   const routes: Route[] = [
     (req, res) => {
       if (req.url !== '/healthz') return false;
@@ -31,6 +32,8 @@ export function createHttpServer(options: { metrics: Metrics; routes?: Route[] }
       res.end(body);
       return true;
     },
+    // mail-client settings: Thunderbird autoconfig, Apple profile (src/web/autoconfig.ts)
+    ...(options.clientSetup ? [clientSetupRoute(options.clientSetup)] : []),
     ...(options.routes ?? []),
   ];
   const server = createServer(async (req, res) => {

@@ -14,6 +14,7 @@ import { generatedDelivery } from './pipeline/generated.js';
 import { createPipeline, type Pipeline } from './pipeline/pipeline.js';
 import { relayBacklog, startRelayWorker } from './relay/worker.js';
 import { createSmtpDoor } from './smtp/door.js';
+import { createImapListeners, type ImapListener } from './imap/server.js';
 import { fsBlobStore } from './store/fs/blobs.js';
 import { openStore } from './store/open.js';
 import type { BlobStore, Store } from './store/types.js';
@@ -106,6 +107,15 @@ function httpListener(server: Server): Listener {
   };
 }
 
+/** IMAP and IMAPS: close() says BYE to every session and waits for them to end. */
+function imapListener(imap: ImapListener): Listener {
+  return {
+    name: imap.name,
+    listen: (port, host) => listenOn(imap.name, imap.server, port, host),
+    close: () => imap.close(),
+  };
+}
+
 function smtpListener(name: DoorName, smtp: SMTPServer): Listener {
   return {
     name,
@@ -160,6 +170,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   const listeners: Listener[] = [
     smtpListener('smtp', smtpDoor('mx')),
     smtpListener('submission', smtpDoor('submission')),
+    ...createImapListeners({ services: { config, store, blobs, login, log, metrics }, tls }).map(imapListener),
     httpListener(createHttpServer({ metrics, clientSetup: { config, domains: store.domains, ports: () => ports, caPem: tls.ca } })),
   ];
 

@@ -12,7 +12,7 @@ import { buildXdmAround, INS_NIR_OID } from '../../fixtures/builders.js';
 import * as admin from '../../src/admin/provisioning.js';
 import { CATEGORY_NAMES, type Category } from '../../src/domain/categories.js';
 import { openStore } from '../../src/store/open.js';
-import { mssgw, ROOT, sandbox, type Sandbox } from '../helpers/cli.js';
+import { mssgw, ROOT, type Sandbox } from '../helpers/cli.js';
 import { DOCTOR, citizen, startWorld, trySend, type World } from '../helpers/world.js';
 
 const TEST_OID = '1.2.250.1.213.1.4.10';
@@ -108,7 +108,7 @@ interface Filed {
   status: string;
 }
 
-/** The citizens the examples concern, provisioned as the CLI would, before the server starts. */
+/** The citizens the examples concern, provisioned as the CLI would (in-process), server running. */
 async function provisionCitizens(box: Sandbox): Promise<void> {
   const store = openStore(box.dataDir);
   try {
@@ -123,9 +123,8 @@ describe.each(['bare', 'XDM'] as const)('ANS example documents, %s, from a profe
   // A server per packing: both file the same document ids, which one server would file once.
   let world: World;
   beforeAll(async () => {
-    const box = sandbox();
-    await provisionCitizens(box);
-    world = await startWorld({ trust: { acceptTestInsOids: true } }, box);
+    world = await startWorld({ trust: { acceptTestInsOids: true } });
+    await provisionCitizens(world.box);
   });
   afterAll(async () => {
     await world?.stop();

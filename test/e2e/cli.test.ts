@@ -1,4 +1,4 @@
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -222,6 +222,19 @@ describe('mssgw CLI', () => {
     const result = await mssgw(box, ['mailbox', 'list', '--config', file]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('ports.smtp');
+  });
+
+  it('leaves no database open in the process that ran the commands (they ran in-process)', () => {
+    const open = readdirSync('/proc/self/fd')
+      .map((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`);
+        } catch {
+          return ''; // closed meanwhile
+        }
+      })
+      .filter((target) => target.startsWith(box.dataDir));
+    expect(open).toEqual([]);
   });
 });
 

@@ -26,8 +26,9 @@ function report(extension: string, encoding: CdaSpec['encoding']): Buffer {
   return buildCda({ typeCode: '11490-0', title: TITLE, id: { root: DOC_ROOT, extension }, encoding, patient: { given: 'Hélène', family: 'MARTIN' } });
 }
 
+/** In the doctor's one submission session: these tests are about the documents, not the login. */
 function send(to: string, filename: string, content: Buffer, contentType?: string) {
-  return trySend(world.submission(), {
+  return trySend(world.session(), {
     from: DOCTOR,
     to,
     subject: `Document ${filename}`,

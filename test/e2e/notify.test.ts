@@ -89,7 +89,7 @@ const notificationsReceived = (count: number) =>
 /** A message to Jeanne that must be notified: a barrier behind which earlier notifications would have arrived. */
 async function barrier(label: string): Promise<void> {
   const before = captured.length;
-  const sent = await trySend(world.submission(), { from: DOCTOR, to: JEANNE, subject: `Barrière ${label}`, text: 'Suite.' });
+  const sent = await trySend(world.session(), { from: DOCTOR, to: JEANNE, subject: `Barrière ${label}`, text: 'Suite.' });
   expect(sent.ok, sent.response).toBe(true);
   await notificationsReceived(before + 1);
 }
@@ -100,7 +100,7 @@ describe('the generic notification', () => {
   const ATTACHMENT = 'presc-n1.zip';
 
   it('tells the citizen at her personal address that something is new, and nothing more', async () => {
-    const sent = await trySend(world.submission(), {
+    const sent = await trySend(world.session(), {
       from: { name: 'Dr Gregory House', address: DOCTOR },
       to: JEANNE,
       subject: SUBJECT,
@@ -156,13 +156,17 @@ describe('the generic notification', () => {
     const leaked = forbidden.filter((word) => decoded.includes(word.toLowerCase()));
     expect(leaked).toEqual([]);
 
-    const rows = notifyRows(JEANNE);
+    // The server marks the row sent once the relay has answered, just after the capture saw it.
+    const rows = await waitFor('the notification marked sent', () => {
+      const now = notifyRows(JEANNE);
+      return now.some((r) => r.state === 'pending') ? undefined : now;
+    }, { lastSeen: () => notifyRows(JEANNE) });
     expect(rows).toEqual([{ id: rows[0]!.id, email: JEANNE_EMAIL, state: 'sent' }]);
   });
 
   it('sends nothing to a citizen without a personal address', async () => {
     const before = captured.length;
-    const sent = await trySend(world.submission(), { from: DOCTOR, to: PAUL, subject: 'Pour Paul', text: 'Bonjour Paul.' });
+    const sent = await trySend(world.session(), { from: DOCTOR, to: PAUL, subject: 'Pour Paul', text: 'Bonjour Paul.' });
     expect(sent.ok, sent.response).toBe(true);
     expect(inboxSubjects(PAUL)).toContain('Pour Paul');
     // No row was queued with the delivery (both are one commit), and behind the barrier no
@@ -177,7 +181,7 @@ describe('the generic notification', () => {
     const queuedBefore = notifyRows(JEANNE).length;
 
     // A document about another patient: 554 5.6.0 after DATA.
-    const wrongPatient = await trySend(world.submission(), {
+    const wrongPatient = await trySend(world.session(), {
       from: DOCTOR,
       to: JEANNE,
       subject: 'Document d’un autre patient',

@@ -38,9 +38,10 @@ function otherCustodian(spec: CdaSpec): Buffer {
 }
 
 let sent = 0;
-async function send(how: 'submission' | 'mx', from: string, attachment: { filename: string; content: Buffer }) {
+/** By submission in the sender's one session, or a connection of its own where sends must race. */
+async function send(how: 'submission' | 'mx' | 'own connection', from: string, attachment: { filename: string; content: Buffer }) {
   const subject = `Version test ${++sent}`;
-  const transport = how === 'mx' ? world.mx() : world.submission(from);
+  const transport = how === 'mx' ? world.mx() : how === 'submission' ? world.session(from) : world.submission(from);
   const result = await trySend(transport, { from, to: JEANNE, subject, text: 'Document ci-joint.', attachments: [attachment] });
   return { ...result, subject };
 }
@@ -192,7 +193,7 @@ describe('versions of a set', () => {
   it('never makes two current versions when two replacements race', async () => {
     expect((await send('submission', DOCTOR, await xdm({ documents: [{ cda: report('RACE', 1) }] }))).ok).toBe(true);
     const racing = await Promise.all(
-      ['A', 'B'].map(async (who) => send('submission', DOCTOR, await xdm({ documents: [{ cda: report('RACE', 2, { id: { root: DOC_ROOT, extension: `RACE-${who}` } }) }] }))),
+      ['A', 'B'].map(async (who) => send('own connection', DOCTOR, await xdm({ documents: [{ cda: report('RACE', 2, { id: { root: DOC_ROOT, extension: `RACE-${who}` } }) }] }))),
     );
     // The loser is refused (554) or, when both were decided at once, told to retry (451).
     expect(racing.filter((r) => r.ok)).toHaveLength(1);

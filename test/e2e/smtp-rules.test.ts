@@ -52,7 +52,7 @@ function inbox(address: string): Array<{ subject: string; from_address: string; 
 
 describe('professional → citizen (rule 2)', () => {
   it('delivers to an open citizen mailbox and records that the professional wrote', async () => {
-    const result = await trySend(world.submission(), mail(DOCTOR, citizen(INS.jeanne), { subject: 'Vos résultats' }));
+    const result = await trySend(world.session(), mail(DOCTOR, citizen(INS.jeanne), { subject: 'Vos résultats' }));
     expect(result).toMatchObject({ ok: true });
     expect(result.response).toMatch(/^250 2\.6\.0 /);
     expect(inbox(citizen(INS.jeanne)).map((m) => m.subject)).toContain('Vos résultats');
@@ -69,26 +69,26 @@ describe('professional → citizen (rule 2)', () => {
     ['an opposed citizen', INS.opposed],
     ['a closed mailbox', INS.closed],
   ])('refuses %s with 550 5.1.1', async (_label, ins) => {
-    const result = await trySend(world.submission(), mail(DOCTOR, citizen(ins)));
+    const result = await trySend(world.session(), mail(DOCTOR, citizen(ins)));
     expect(result.ok).toBe(false);
     expect(result.response).toMatch(/^550 5\.1\.1 Destinataire inconnu .* \/ unknown recipient/);
   });
 
   it('refuses an address whose INS is invalid with 550 5.1.1 and says which check failed', async () => {
-    const result = await trySend(world.submission(), mail(DOCTOR, citizen('184127645108947')));
+    const result = await trySend(world.session(), mail(DOCTOR, citizen('184127645108947')));
     expect(result.response).toMatch(/^550 5\.1\.1 .*INS.*control key does not match/);
   });
 });
 
 describe('professional → professional (rule 3)', () => {
   it('delivers locally', async () => {
-    const result = await trySend(world.submission(), mail(DOCTOR, COLLEAGUE, { subject: 'Avis' }));
+    const result = await trySend(world.session(), mail(DOCTOR, COLLEAGUE, { subject: 'Avis' }));
     expect(result.ok).toBe(true);
     expect(inbox(COLLEAGUE).map((m) => m.subject)).toContain('Avis');
   });
 
   it('queues mail for another operator of the trust space', async () => {
-    const result = await trySend(world.submission(), mail(DOCTOR, REMOTE_DOCTOR, { subject: 'Relais' }));
+    const result = await trySend(world.session(), mail(DOCTOR, REMOTE_DOCTOR, { subject: 'Relais' }));
     expect(result.ok).toBe(true);
     const db = world.db();
     expect(db.prepare("SELECT recipient, domain FROM relay_queue WHERE recipient = ?").all(REMOTE_DOCTOR)).toEqual([
@@ -98,7 +98,7 @@ describe('professional → professional (rule 3)', () => {
   });
 
   it('refuses a domain outside the trust space with 550 5.7.1', async () => {
-    const result = await trySend(world.submission(), mail(DOCTOR, 'someone@gmail.com'));
+    const result = await trySend(world.session(), mail(DOCTOR, 'someone@gmail.com'));
     expect(result.response).toMatch(/^550 5\.7\.1 .*espace de confiance.* \/ the recipient is not in the MSSanté trust space/);
   });
 });
@@ -137,12 +137,12 @@ describe('the MX door (other operators, rule 1 and 7)', () => {
 
 describe('submission: the sender is the authenticated mailbox (rule 7)', () => {
   it('refuses another envelope sender with 550 5.7.1', async () => {
-    const result = await trySend(world.submission(), { ...mail(COLLEAGUE, citizen(INS.jeanne)) });
+    const result = await trySend(world.session(), { ...mail(COLLEAGUE, citizen(INS.jeanne)) });
     expect(result.response).toMatch(/^550 5\.7\.1 .*dr\.wilson@hopital\.mssante\.fr is not dr\.house@hopital\.mssante\.fr/);
   });
 
   it('refuses another From: header with 550 5.7.1 after DATA', async () => {
-    const result = await trySend(world.submission(), { ...mail(COLLEAGUE, citizen(INS.jeanne)), envelope: { from: DOCTOR, to: [citizen(INS.jeanne)] } });
+    const result = await trySend(world.session(), { ...mail(COLLEAGUE, citizen(INS.jeanne)), envelope: { from: DOCTOR, to: [citizen(INS.jeanne)] } });
     expect(result.response).toMatch(/^550 5\.7\.1 .*From: dr\.wilson@hopital\.mssante\.fr is not dr\.house@hopital\.mssante\.fr/);
   });
 
@@ -191,9 +191,9 @@ describe('the logs', () => {
 describe('the CLI while the server runs', () => {
   it('takes effect at once: a new mailbox receives, a newly trusted operator is heard', async () => {
     const newcomer = `dr.cuddy@hopital.mssante.fr`;
-    expect((await trySend(world.submission(), mail(DOCTOR, newcomer))).response).toMatch(/^550 5\.1\.1 /);
+    expect((await trySend(world.session(), mail(DOCTOR, newcomer))).response).toMatch(/^550 5\.1\.1 /);
     expect((await mssgw(world.box, ['mailbox', 'add-pro', newcomer, '--type', 'PER'])).code).toBe(0);
-    expect((await trySend(world.submission(), mail(DOCTOR, newcomer))).ok).toBe(true);
+    expect((await trySend(world.session(), mail(DOCTOR, newcomer))).ok).toBe(true);
 
     const stranger = 'dr.strange@clinique-nord.mssante.fr';
     expect((await trySend(world.mx(), mail(stranger, COLLEAGUE))).response).toMatch(/^550 5\.7\.1 /);

@@ -27,12 +27,11 @@ let configs = 0;
 const running = new Set<ChildProcess>();
 
 /**
- * The guard: a test file must stop every server it started. Registered when a test file first
- * imports this helper, before the file's own hooks, so it runs after them (vitest runs afterAll
- * hooks in reverse order). A server still running here is killed and the file fails, naming it.
- * Only under vitest: the benchmarks start servers through this helper too.
+ * The guard: a test file must stop every server it started. Called after each file's own
+ * afterAll hooks (test/setup/server-guard.ts, a setup file, registers it first, so it runs
+ * last): a server still running here is killed and the file fails, naming it.
  */
-if (process.env.VITEST) (await import('vitest')).afterAll(async () => {
+export async function killLeftServers(): Promise<void> {
   const left = [...running];
   if (left.length === 0) return;
   await Promise.all(
@@ -46,7 +45,7 @@ if (process.env.VITEST) (await import('vitest')).afterAll(async () => {
     ),
   );
   throw new Error(`${left.length} mssgw serve process(es) left running by this test file (pid ${left.map((c) => c.pid).join(', ')}): killed; stop every server in afterAll`);
-});
+}
 
 /**
  * Every port is free (0) except those given in `fixed`. Ports go through the environment,

@@ -4,11 +4,12 @@
  * the real server running on free loopback ports. Provisioning goes through the same actions
  * as the CLI (in-process, for speed); the CLI itself is tested in cli.test.ts.
  */
-import { readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import nodemailer, { type Mail } from 'nodemailer';
 import type { SendMailOptions } from 'nodemailer/lib/mailer/index.js';
+import { inject } from 'vitest';
 import * as admin from '../../src/admin/provisioning.js';
 import { openStore } from '../../src/store/open.js';
 import { copyTestCertificates, peerCertificate } from './certs.js';
@@ -51,8 +52,8 @@ export interface World {
   stop(): Promise<void>;
 }
 
-export async function provisionWorld(box: Sandbox): Promise<void> {
-  const store = openStore(box.dataDir);
+async function provisionInto(dataDir: string): Promise<void> {
+  const store = openStore(dataDir);
   const p = { store, citizenDomain: 'patient.mssante.fr', actor: 'test' };
   await admin.addLocalDomain(p, HOSPITAL);
   await admin.trustDomain(p, OTHER_OPERATOR);
@@ -67,6 +68,32 @@ export async function provisionWorld(box: Sandbox): Promise<void> {
   await admin.addPatient(p, INS.closed, {});
   await admin.close(p, INS.closed);
   await store.close();
+}
+
+/**
+ * The provisioned world, made once per test run (five passwords are five scrypt hashes) in the
+ * run's shared folder, and copied into each sandbox. Whichever file needs it first builds it;
+ * the rename makes it appear whole or not at all.
+ */
+async function worldTemplate(): Promise<string> {
+  const dir = path.join(inject('testCertificates'), 'world-template');
+  if (existsSync(path.join(dir, 'gateway.sqlite'))) return dir;
+  const building = mkdtempSync(`${dir}-`);
+  await provisionInto(building);
+  try {
+    renameSync(building, dir);
+  } catch (err) {
+    // Another file built it meanwhile: use that one.
+    if (!['EEXIST', 'ENOTEMPTY'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    rmSync(building, { recursive: true, force: true });
+  }
+  return dir;
+}
+
+export async function provisionWorld(box: Sandbox): Promise<void> {
+  // A data folder that already holds a database, or a run outside vitest (the benchmarks): in place.
+  if (!process.env.VITEST || existsSync(path.join(box.dataDir, 'gateway.sqlite'))) return provisionInto(box.dataDir);
+  cpSync(await worldTemplate(), box.dataDir, { recursive: true });
 }
 
 export async function startWorld(config: Record<string, unknown> = {}, box: Sandbox = sandbox()): Promise<World> {

@@ -15,7 +15,7 @@ let gateway: Gateway;
 beforeAll(async () => {
   const box = sandbox();
   await provisionWorld(box);
-  const env = { ...box.env, MSS_LOG_LEVEL: 'silent', MSS_SMTP_PORT: '0', MSS_SUBMISSION_PORT: '0', MSS_HTTP_PORT: '0' };
+  const env = { ...box.env, MSS_LOG_LEVEL: 'silent', MSS_SMTP_PORT: '0', MSS_SUBMISSION_PORT: '0', MSS_IMAP_PORT: '0', MSS_IMAPS_PORT: '0', MSS_HTTP_PORT: '0' };
   gateway = await startGateway(loadConfig({ env, overrides: { trust: { requireClientCert: true } } }));
 });
 afterAll(async () => {

@@ -21,7 +21,7 @@ beforeAll(async () => {
   box = sandbox();
   await provisionWorld(box);
   const config = loadConfig({
-    env: { ...box.env, MSS_LOG_LEVEL: 'silent', MSS_SMTP_PORT: '0', MSS_SUBMISSION_PORT: '0', MSS_HTTP_PORT: '0' },
+    env: { ...box.env, MSS_LOG_LEVEL: 'silent', MSS_SMTP_PORT: '0', MSS_SUBMISSION_PORT: '0', MSS_IMAP_PORT: '0', MSS_IMAPS_PORT: '0', MSS_HTTP_PORT: '0' },
   });
   gateway = await startGateway(config);
   const send = (to: string, attachments: Array<{ filename: string; content: Buffer }> = []) =>

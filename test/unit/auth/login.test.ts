@@ -3,12 +3,12 @@
  * canonical user names, what is counted (and what is not), the log line and the metrics of
  * each failure, a stale password retried, SASL authorisation identities, parallel guessing.
  */
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as admin from '../../../src/admin/provisioning.js';
 import { createLogin, type Login } from '../../../src/auth/login.js';
 import { createThrottle } from '../../../src/auth/throttle.js';
@@ -52,14 +52,24 @@ async function metric(name: string, labels: Record<string, string>): Promise<num
   return found?.value ?? 0;
 }
 
-beforeEach(async () => {
-  now = Date.UTC(2025, 2, 3, 9);
-  store = openSqliteStore(mkdtempSync(path.join(tmpdir(), 'login-')));
-  const p = { store, citizenDomain: 'patient.mssante.fr', actor: 'test' };
+/** The mailboxes, provisioned once (each password is an scrypt hash); each test gets a copy. */
+let template: string;
+beforeAll(async () => {
+  template = mkdtempSync(path.join(tmpdir(), 'login-template-'));
+  const provisioning = openSqliteStore(template);
+  const p = { store: provisioning, citizenDomain: 'patient.mssante.fr', actor: 'test' };
   await admin.addLocalDomain(p, 'hopital.mssante.fr');
   await admin.addPro(p, DOCTOR, { type: 'PER', password: PASSWORD });
   await admin.addPro(p, COLLEAGUE, { type: 'PER', password: PASSWORD });
   await admin.addPatient(p, INS, { password: PASSWORD });
+  await provisioning.close();
+});
+
+beforeEach(() => {
+  now = Date.UTC(2025, 2, 3, 9);
+  const dir = mkdtempSync(path.join(tmpdir(), 'login-'));
+  cpSync(template, dir, { recursive: true });
+  store = openSqliteStore(dir);
   start();
 });
 afterEach(async () => {

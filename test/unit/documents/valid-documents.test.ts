@@ -30,7 +30,8 @@ describe('valid documents', () => {
       insOid: '1.2.250.1.213.1.4.8',
       patientName: 'Jean MARTIN',
       author: { name: 'Paul DURAND', id: '810002345678' },
-      custodian: 'Cabinet du Dr Durand',
+      // the custodian is its identifier (FINESS under its OID), not its name
+      custodian: '1.2.250.1.71.4.2.2^1750000001',
       confidentialityCode: 'N',
       languageCode: 'fr-FR',
       body: 'N1',

@@ -110,6 +110,11 @@ const schema = z.strictObject({
       autologoutSeconds: positiveInt.default(1800),
       /** one IDLE at most this long (clients re-IDLE every 29 min, RFC 2177) */
       idleTimeoutSeconds: positiveInt.default(1800),
+      /**
+       * processes serving IMAP: 1 is the gateway's own; more are that many worker processes
+       * sharing both IMAP ports over the same data folder (src/imap/workers.ts)
+       */
+      workers: z.number().int().min(1).max(64).default(1),
     })
     .prefault({}),
   auth: z

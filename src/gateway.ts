@@ -15,6 +15,7 @@ import { createPipeline, type Pipeline } from './pipeline/pipeline.js';
 import { relayBacklog, startRelayWorker } from './relay/worker.js';
 import { createSmtpDoor } from './smtp/door.js';
 import { createImapListeners, type ImapListener } from './imap/server.js';
+import { startImapWorkers, WorkerListenError, type ImapWorkerPool } from './imap/workers.js';
 import { fsBlobStore } from './store/fs/blobs.js';
 import { openStore } from './store/open.js';
 import type { BlobStore, Store } from './store/types.js';
@@ -107,6 +108,24 @@ function httpListener(server: Server): Listener {
   };
 }
 
+/**
+ * IMAP and IMAPS served by worker processes (imap.workers > 1): the first listen() starts them
+ * all on both ports, the first close() stops them all.
+ */
+function imapWorkerListeners(config: Config, log: Logger, metrics: Metrics): Listener[] {
+  let pool: Promise<ImapWorkerPool> | undefined;
+  let stopped: Promise<void> | undefined;
+  const start = () =>
+    (pool ??= startImapWorkers({ config, log, metrics, count: config.imap.workers }).catch((err: unknown) => {
+      if (!(err instanceof WorkerListenError)) throw err;
+      const { host } = config;
+      const port = config.ports[err.door];
+      throw new ListenError(err.door, host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`, err.code, err);
+    }));
+  const close = () => (stopped ??= pool ? pool.then((p) => p.stop(), () => undefined) : Promise.resolve());
+  return (['imap', 'imaps'] as const).map((name) => ({ name, listen: async () => (await start()).ports[name], close }));
+}
+
 /** IMAP and IMAPS: close() says BYE to every session and waits for them to end. */
 function imapListener(imap: ImapListener): Listener {
   return {
@@ -170,7 +189,9 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   const listeners: Listener[] = [
     smtpListener('smtp', smtpDoor('mx')),
     smtpListener('submission', smtpDoor('submission')),
-    ...createImapListeners({ services: { config, store, blobs, login, log, metrics }, tls }).map(imapListener),
+    ...(config.imap.workers > 1
+      ? imapWorkerListeners(config, log, metrics)
+      : createImapListeners({ services: { config, store, blobs, login, log, metrics }, tls }).map(imapListener)),
     httpListener(createHttpServer({ metrics, clientSetup: { config, domains: store.domains, ports: () => ports, caPem: tls.ca } })),
   ];
 

@@ -63,6 +63,9 @@ export class ImapConnection implements SessionPort {
     private readonly deps: ConnectionDeps,
   ) {
     this.socket = socket;
+    // The writer already joins responses into large writes: Nagle's algorithm would only hold
+    // back the last small one (a tagged OK after a body) until the client's delayed ACK, 40 ms.
+    socket.setNoDelay(true);
     this.secure = socket instanceof TLSSocket;
     if (socket instanceof TLSSocket) this.peer = peerIdentity(socket);
     this.writer = new ResponseWriter(socket);

@@ -12,6 +12,7 @@ import type { ImapServices } from './command.js';
 import { COMMANDS } from './commands/registry.js';
 import { ImapConnection, type ConnectionDeps } from './connection.js';
 import type { MailboxSeats } from './session.js';
+import type { ConnectionCounter, ImapCounts } from './worker-counts.js';
 import { ConnectionLimits } from '../smtp/connection-limits.js';
 import type { TlsMaterial } from '../tls/certificates.js';
 
@@ -27,6 +28,8 @@ export interface ImapListener {
 export interface ImapServerDeps {
   services: ImapServices;
   tls: TlsMaterial;
+  /** the caps counted with sibling worker processes (worker-counts.ts); this process alone otherwise */
+  counts?: ImapCounts;
 }
 
 function seats(perMailbox: number): MailboxSeats {
@@ -62,8 +65,8 @@ export function createImapListeners(deps: ImapServerDeps): ImapListener[] {
   };
   const secureContext = createSecureContext(tlsOptions);
   const commands = new Map(COMMANDS.map((spec) => [spec.name, spec]));
-  const limits = new ConnectionLimits({ total: imap.maxConnections, perClient: imap.maxConnectionsPerClient });
-  const mailboxSeats = seats(imap.maxConnectionsPerMailbox);
+  const limits: ConnectionCounter = deps.counts?.connections ?? new ConnectionLimits({ total: imap.maxConnections, perClient: imap.maxConnectionsPerClient });
+  const mailboxSeats = deps.counts?.seats ?? seats(imap.maxConnectionsPerMailbox);
   const open = new Map<ImapConnection, ImapDoor>();
   const common: Omit<ConnectionDeps, 'id' | 'onClose'> = {
     services,

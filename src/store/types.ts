@@ -530,6 +530,13 @@ export interface BlobDraft {
   read(start: number, end: number): Promise<Buffer>;
 }
 
+/** An open body: positional reads into a buffer the caller owns and reuses. */
+export interface BlobReader {
+  /** reads at most `length` bytes from `position` into `into` at `offset`; 0 at the end */
+  read(into: Buffer, offset: number, length: number, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
 /** Message bodies, filed documents and extracted files, by id. */
 export interface BlobStore {
   /** a new body, open for writing */
@@ -543,6 +550,8 @@ export interface BlobStore {
   read(id: string, range?: { start: number; end: number }): Promise<Buffer>;
   /** `end` is exclusive */
   stream(id: string, range?: { start: number; end: number }): Readable;
+  /** a body opened for reads into the caller's buffers (IMAP FETCH fills its own, no copy) */
+  open(id: string): Promise<BlobReader>;
   size(id: string): Promise<number>;
   remove(id: string): Promise<void>;
   /** removes bodies older than `olderThan` that `isKnown` does not claim; returns how many */

@@ -14,19 +14,23 @@ import { atom, list, num, type ImapOut, type ImapValue } from '../protocol/value
 import { formatSequenceSet, parseSequenceSet, type SequenceRange } from '../sequence.js';
 
 /** UIDs read from the store per query */
-const PAGE = 256;
+const PAGE = 512;
 /** answers prepared ahead of the one being written */
 const AHEAD = 4;
-/** the command waits for the socket once this much is queued (or this many answers) */
-const QUEUED_BYTES = 256 * 1024;
-const QUEUED_ANSWERS = 32;
+/**
+ * The command waits for the socket once this much memory is queued (or this many answers).
+ * A streamed body costs little while it waits: the writer reads it only when its turn comes.
+ */
+const QUEUED_BYTES = 1024 * 1024;
+const QUEUED_ANSWERS = 256;
+const STREAM_WEIGHT = 1024;
 
-/** bytes an answer puts in the writer's queue, roughly: its literals and streams */
+/** memory an answer holds in the writer's queue, roughly: its literals, not its streams */
 function weight(items: readonly ImapOut[]): number {
   let bytes = 0;
   for (const item of items) {
     if (item.t === 'literal') bytes += item.v.length;
-    else if (item.t === 'stream') bytes += item.length;
+    else if (item.t === 'stream') bytes += STREAM_WEIGHT;
     else bytes += 16;
   }
   return bytes;

@@ -6,7 +6,7 @@
  */
 import type { BlobStore } from '../../store/types.js';
 import type { MimeIndex, MimePart } from '../../mime/types.js';
-import type { ImapOut, ImapValue, Partial } from '../protocol/values.js';
+import type { ImapOut, ImapValue, Partial, RangeReader } from '../protocol/values.js';
 
 export type SectionText = 'HEADER' | 'HEADER.FIELDS' | 'HEADER.FIELDS.NOT' | 'TEXT' | 'MIME';
 
@@ -166,8 +166,19 @@ export function filterHeader(block: Buffer, names: ReadonlySet<string>, not: boo
   return Buffer.concat(kept);
 }
 
-/** Ranges at least this long are streamed; shorter ones are read in one go. */
-export const STREAM_FROM = 256 * 1024;
+/**
+ * Ranges at least this long are streamed: the writer reads them into its own buffers when its
+ * turn comes (no buffer per message, no copy); shorter ones are read in one go.
+ */
+export const STREAM_FROM = 4 * 1024;
+
+/** The range [start, end) of a blob as positional reads counted from `start`. */
+function rangeReader(blobs: BlobStore, blobId: string, start: number): () => Promise<RangeReader> {
+  return async () => {
+    const blob = await blobs.open(blobId);
+    return { read: (into, offset, length, position) => blob.read(into, offset, length, start + position), close: () => blob.close() };
+  };
+}
 
 /**
  * The bytes of a located section as an answer value, partial applied (`<start.length>`: from
@@ -187,6 +198,6 @@ export async function sectionData(blobs: BlobStore, blobId: string, located: Loc
   }
   const length = end - start;
   if (length <= 0) return { t: 'literal', v: Buffer.alloc(0) };
-  if (length >= STREAM_FROM) return { t: 'stream', length, open: () => blobs.stream(blobId, { start, end }) };
+  if (length >= STREAM_FROM) return { t: 'stream', length, open: () => blobs.stream(blobId, { start, end }), reader: rangeReader(blobs, blobId, start) };
   return { t: 'literal', v: await blobs.read(blobId, { start, end }) };
 }

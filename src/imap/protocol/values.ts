@@ -33,6 +33,12 @@ export interface ParsedCommand {
   args: ImapValue[];
 }
 
+/** Positional reads of a stored range, `position` counted from the range's start. */
+export interface RangeReader {
+  read(into: Buffer, offset: number, length: number, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
 /** One value of a server response. */
 export type ImapOut =
   /** written as is: flags (\\Seen), keywords, response words (FLAGS, UID), sequence sets */
@@ -42,8 +48,11 @@ export type ImapOut =
   | { t: 'string'; v: string | Buffer }
   /** always a literal, e.g. BODY[] data */
   | { t: 'literal'; v: Buffer }
-  /** a literal of known length streamed from storage: never held whole in memory */
-  | { t: 'stream'; length: number; open: () => Readable }
+  /**
+   * a literal of known length streamed from storage: never held whole in memory. With `reader`,
+   * the writer reads the bytes straight into its own output buffers (`open` is the fallback).
+   */
+  | { t: 'stream'; length: number; open: () => Readable; reader?: () => Promise<RangeReader> }
   | { t: 'list'; v: ImapOut[] }
   | { t: 'nil' };
 

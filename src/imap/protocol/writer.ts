@@ -5,22 +5,48 @@
  * were queued, each whole: a continuation never lands inside another response. Small
  * responses queued together go out in one write; the socket's backpressure holds the pump,
  * and `drain()` lets a long command wait for it.
+ *
+ * Stored bodies (FETCH BODY[]) are read straight into large output buffers together with the
+ * responses around them, so that many small messages leave in one socket write (one TLS
+ * encryption call) and a large one in few, with no buffer allocated per message and no copy
+ * but the file read. The buffers come from a pool shared by every connection and go back to it
+ * once the socket has written them: an idle connection holds none.
  */
+import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import type { ImapOut } from './values.js';
+import type { ImapOut, RangeReader } from './values.js';
 
 /** the socket went away: a command that waits on drain() stops there */
 export class ConnectionClosed extends Error {
   override name = 'ConnectionClosed';
 }
 
-type Part = Buffer | { length: number; open: () => Readable };
+type StreamPart = { length: number; open: () => Readable; reader?: () => Promise<RangeReader> };
+type Part = Buffer | StreamPart;
 
 const CRLF = Buffer.from('\r\n');
 /** strings longer than this are sent as literals even when quotable */
 const MAX_QUOTED = 1024;
 /** buffers are joined up to this size per socket write */
 const BATCH_BYTES = 128 * 1024;
+/** the output buffers bodies are read into: one socket write each */
+export const OUT_BYTES = 256 * 1024;
+/** output buffers one connection may have handed to its socket and not yet seen written */
+const IN_FLIGHT = 2;
+/** buffers larger than this are written as they are rather than copied into an output buffer */
+const DIRECT_FROM = 64 * 1024;
+/** how far the queue is looked into for a body, to decide on an output buffer */
+const LOOK_AHEAD = 8;
+
+/** Output buffers kept for reuse by every connection of the process (at most POOL_MAX, 16 MiB). */
+const POOL_MAX = 64;
+const pool: Buffer[] = [];
+const takeBuffer = (): Buffer => pool.pop() ?? Buffer.allocUnsafeSlow(OUT_BYTES);
+const giveBack = (b: Buffer): void => {
+  if (pool.length < POOL_MAX) pool.push(b);
+};
+/** the output buffers waiting in the pool (tests) */
+export const pooledBuffers = (): readonly Buffer[] => pool;
 
 /**
  * Response text (resp-text) is 7-bit in IMAP4rev1: French accents are taken off, guillemets
@@ -100,7 +126,7 @@ export function compile(items: readonly ImapOut[], utf8 = false): Part[] {
       case 'stream':
         text += `{${item.length}}\r\n`;
         flush();
-        parts.push({ length: item.length, open: item.open });
+        parts.push({ length: item.length, open: item.open, reader: item.reader });
         return;
     }
   };
@@ -117,6 +143,12 @@ export class ResponseWriter {
   private pumping = false;
   private closed = false;
   private waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+  /** the output buffer being filled (while bodies are sent), and how much of it is used */
+  private out: Buffer | undefined;
+  private used = 0;
+  /** output buffers handed to the socket whose write has not completed */
+  private inFlight = 0;
+  private slotFreed: (() => void) | undefined;
   /** told when a streamed value could not be read whole (it is padded to its announced length) */
   onStreamError?: (err: unknown) => void;
 
@@ -162,7 +194,9 @@ export class ResponseWriter {
   close(): void {
     this.closed = true;
     this.queue = [];
+    // An output buffer a read may still be filling stays with the pump, which drops it.
     for (const w of this.waiters.splice(0)) w.reject(new ConnectionClosed('connection closed'));
+    this.slotFreed?.();
   }
 
   private text(text: string): string {
@@ -183,39 +217,134 @@ export class ResponseWriter {
     }
   }
 
+  /** a body to read from storage is at the head of the queue, or just behind a few small buffers */
+  private bodyAhead(): boolean {
+    const n = Math.min(this.queue.length, LOOK_AHEAD);
+    for (let i = 0; i < n; i++) {
+      const p = this.queue[i]!;
+      if (!Buffer.isBuffer(p)) return p.reader !== undefined;
+    }
+    return false;
+  }
+
   private async pump(scheduled = false): Promise<void> {
     if (this.pumping && !scheduled) return;
     this.pumping = true;
     try {
       while (this.queue.length > 0 && !this.closed) {
-        const batch: Buffer[] = [];
-        let size = 0;
+        if (!this.out && this.bodyAhead()) {
+          this.out = takeBuffer();
+          this.used = 0;
+        }
+        const head = this.queue.shift()!;
+        if (this.out) {
+          if (Buffer.isBuffer(head)) await this.put(head);
+          else if (head.reader) await this.fill(head);
+          else {
+            await this.flush(false);
+            await this.stream(head);
+          }
+          continue;
+        }
+        if (!Buffer.isBuffer(head)) {
+          await this.stream(head);
+          continue;
+        }
+        const batch: Buffer[] = [head];
+        let size = head.length;
         while (this.queue.length > 0 && Buffer.isBuffer(this.queue[0]) && size < BATCH_BYTES) {
           const b = this.queue.shift() as Buffer;
           batch.push(b);
           size += b.length;
         }
-        if (batch.length > 0) {
-          if (!this.write(batch.length === 1 ? batch[0]! : Buffer.concat(batch, size))) await this.waitDrain();
-          continue;
-        }
-        await this.stream(this.queue.shift() as Exclude<Part, Buffer>);
+        if (!this.write(batch.length === 1 ? batch[0]! : Buffer.concat(batch, size))) await this.waitDrain();
       }
+      // Nothing more to say for now: what the output buffer holds leaves.
+      if (this.out) await this.flush(false);
       if (!this.closed && this.needsDrain()) await this.waitDrain();
     } catch {
       this.close();
     } finally {
       this.pumping = false;
+      if (this.closed) this.dropOut();
     }
     if (this.closed) return;
     if (this.queue.length > 0) return void this.pump();
     for (const w of this.waiters.splice(0)) w.resolve();
   }
 
-  private write(b: Buffer): boolean {
+  private write(b: Buffer, done?: (err?: Error | null) => void): boolean {
     const s = this.socket as Writable & { destroyed?: boolean };
     if (s.destroyed || s.writableEnded) throw new ConnectionClosed('connection closed');
-    return s.write(b);
+    return done ? s.write(b, done) : s.write(b);
+  }
+
+  /** copies a buffer into the output buffer (a large one is written as it is, in its turn) */
+  private async put(b: Buffer): Promise<void> {
+    if (b.length >= DIRECT_FROM) {
+      await this.flush(true);
+      if (!this.write(b)) await this.waitDrain();
+      return;
+    }
+    let at = 0;
+    while (at < b.length) {
+      if (this.used === OUT_BYTES) await this.flush(true);
+      const n = b.copy(this.out!, this.used, at);
+      this.used += n;
+      at += n;
+    }
+  }
+
+  /**
+   * Hands the output buffer to the socket; with `next`, takes a fresh one for what follows,
+   * once the socket has fewer than IN_FLIGHT of ours to write. The buffer goes back to the
+   * pool when its write completes (never before: the socket still reads it until then).
+   */
+  private async flush(next: boolean): Promise<void> {
+    const b = this.out!;
+    const n = this.used;
+    this.out = undefined;
+    this.used = 0;
+    if (n === 0) {
+      if (next) this.out = b;
+      else giveBack(b);
+      return;
+    }
+    // A socket copies what it was given by the time it calls back; another Writable may keep it.
+    const reusable = this.socket instanceof Socket;
+    this.write(b.subarray(0, n), (err) => {
+      this.inFlight--;
+      if (!err && reusable) giveBack(b);
+      const wake = this.slotFreed;
+      this.slotFreed = undefined;
+      wake?.();
+    });
+    this.inFlight++;
+    if (!next) return;
+    // Reads of stored bodies may complete in place (page cache): let the other sessions of
+    // this process have their turn between two buffers of a long answer.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.inFlight >= IN_FLIGHT && !this.closed) await this.slot();
+    if (this.closed) throw new ConnectionClosed('connection closed');
+    this.out = takeBuffer();
+  }
+
+  private slot(): Promise<void> {
+    return new Promise((resolve) => {
+      const s = this.socket;
+      const done = () => {
+        s.off('close', done);
+        resolve();
+      };
+      this.slotFreed = done;
+      s.once('close', done);
+    });
+  }
+
+  /** the connection ended while the pump held an output buffer: it is dropped, not pooled */
+  private dropOut(): void {
+    this.out = undefined;
+    this.used = 0;
   }
 
   private waitDrain(): Promise<void> {
@@ -234,6 +363,39 @@ export class ResponseWriter {
       s.on('drain', done);
       s.on('close', gone);
     });
+  }
+
+  /**
+   * Reads a stored part straight into the output buffer, as many reads as it takes. The length
+   * was announced in `{n}`: a source that ends early is padded with spaces and one that is
+   * longer is cut, so the client never loses its place.
+   */
+  private async fill(part: StreamPart): Promise<void> {
+    let done = 0;
+    let reader: RangeReader | undefined;
+    try {
+      reader = await part.reader!();
+      while (done < part.length) {
+        if (this.closed) throw new ConnectionClosed('connection closed');
+        if (this.used === OUT_BYTES) await this.flush(true);
+        const n = await reader.read(this.out!, this.used, Math.min(OUT_BYTES - this.used, part.length - done), done);
+        if (n === 0) break;
+        this.used += n;
+        done += n;
+      }
+    } catch (err) {
+      if (err instanceof ConnectionClosed || this.closed) throw err;
+      this.onStreamError?.(err);
+    } finally {
+      // Nothing waits on the close: the file is done with.
+      reader?.close().catch(() => undefined);
+    }
+    if (this.closed) throw new ConnectionClosed('connection closed');
+    for (let left = part.length - done; left > 0; ) {
+      const n = Math.min(left, DIRECT_FROM - 1);
+      await this.put(Buffer.alloc(n, 0x20));
+      left -= n;
+    }
   }
 
   /**

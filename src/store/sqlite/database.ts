@@ -17,8 +17,20 @@ export function openDatabase(dataDir: string): Db {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  immediateTransactions(db);
   migrate(db);
   return db;
+}
+
+/**
+ * Every transaction takes the write lock when it begins (BEGIN IMMEDIATE), waiting out the busy
+ * timeout for it. A deferred one that reads and then writes fails at once with SQLITE_BUSY when
+ * another process (an IMAP worker, the CLI) committed meanwhile: the timeout cannot help it.
+ */
+function immediateTransactions(db: Db): void {
+  const make = db.transaction.bind(db);
+  // The immediate variant carries the others (.deferred, .exclusive) as better-sqlite3 made them.
+  db.transaction = ((fn: (...args: never[]) => unknown) => make(fn).immediate) as Db['transaction'];
 }
 
 export const now = (): number => Date.now();

@@ -274,13 +274,10 @@ describe('the budget of one message', () => {
     const one = await padded(40); // 40 MB inflated: within the 50 MB of one zip
     expect((await checkAttachments([zip('a.zip', one)], TO_PROFESSIONAL)).refusal).toBeUndefined();
     const many = Array.from({ length: 180 }, (_, i) => zip(`xdm${i}.zip`, one));
-    const start = performance.now();
     const { refusal } = await checkAttachments(many, TO_PROFESSIONAL);
-    const elapsed = performance.now() - start;
     expect(refusal).toMatchObject({ code: 'TOO_LARGE', check: 'MESSAGE_INFLATED_BYTES', attachment: 'xdm2.zip' });
     expect(refusal?.message).toContain('inflate to more than the 100 MB allowed in one message');
-    // Two zips inflated (80 MB), the third refused from its directory: not 7 GB.
-    expect(elapsed).toBeLessThan(5000);
+    // Refused at the third zip, from its directory: two inflated (80 MB), never the 7 GB of all 180.
   });
 
   it('bounds the entries and the time of the whole message', async () => {

@@ -27,10 +27,8 @@ describe('LIST patterns', () => {
     expect(matchesPattern('inboxes', 'INBOXES')).toBe(false);
   });
 
-  it('stays fast on pathological patterns', () => {
-    const started = Date.now();
+  it('ends on pathological patterns (a backtracking matcher would not)', () => {
     expect(matchesPattern('*a'.repeat(200) + 'b', 'a'.repeat(500))).toBe(false);
     expect(matchesPattern('%a'.repeat(200) + 'b', 'a'.repeat(500))).toBe(false);
-    expect(Date.now() - started).toBeLessThan(500);
   });
 });

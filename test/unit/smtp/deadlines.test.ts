@@ -26,7 +26,7 @@ function parser() {
 describe('command and DATA deadlines', () => {
   it('fails a command line that trickles in for longer than its deadline', async () => {
     const { p, errors } = parser();
-    const started = Date.now();
+    // Eight bytes 40 ms apart: the deadline must have fired within them.
     for (let i = 0; i < 8 && errors.length === 0; i++) {
       p.write('N');
       await sleep(40);
@@ -34,7 +34,6 @@ describe('command and DATA deadlines', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(DeadlineError);
     expect(errors[0]).toMatchObject({ phase: 'command', message: 'command line deadline passed (0 s)' });
-    expect(Date.now() - started).toBeLessThan(300);
   });
 
   it('lets a client send whole lines for as long as it likes, each line timed on its own', async () => {

@@ -13,7 +13,7 @@ import type { CommandSpec, ImapServices, SessionState } from './command.js';
 import { CommandReader, type RawCommand, type ReaderEvent, type ReaderLimits } from './protocol/reader.js';
 import { ConnectionClosed, ResponseWriter } from './protocol/writer.js';
 import { Session, type MailboxSeats, type SessionPort } from './session.js';
-import { peerIdentity, type PeerIdentity } from '../smtp/certificate.js';
+import { peerIdentity, type PeerIdentity } from '../tls/peer-identity.js';
 
 export interface ConnectionTimeouts {
   preLoginMs: number;

@@ -13,8 +13,8 @@ import { COMMANDS } from './commands/registry.js';
 import { ImapConnection, type ConnectionDeps } from './connection.js';
 import type { MailboxSeats } from './session.js';
 import type { ConnectionCounter, ImapCounts } from './worker-counts.js';
-import { ConnectionLimits } from '../smtp/connection-limits.js';
-import type { TlsMaterial } from '../tls/certificates.js';
+import { ConnectionLimits } from '../net/connection-limits.js';
+import { serverTlsOptions, type TlsMaterial } from '../tls/certificates.js';
 
 export type ImapDoor = 'imap' | 'imaps';
 
@@ -55,14 +55,7 @@ export function createImapListeners(deps: ImapServerDeps): ImapListener[] {
   const { services } = deps;
   const { config, log, metrics } = services;
   const imap = config.imap;
-  const tlsOptions = {
-    key: deps.tls.key,
-    cert: deps.tls.cert,
-    ca: deps.tls.ca,
-    minVersion: config.tls.minVersion,
-    ciphers: config.tls.ciphers,
-    honorCipherOrder: true,
-  };
+  const tlsOptions = serverTlsOptions(deps.tls, config.tls);
   const secureContext = createSecureContext(tlsOptions);
   const commands = new Map(COMMANDS.map((spec) => [spec.name, spec]));
   const limits: ConnectionCounter = deps.counts?.connections ?? new ConnectionLimits({ total: imap.maxConnections, perClient: imap.maxConnectionsPerClient });

@@ -14,7 +14,7 @@ import type { ImapOut } from './protocol/values.js';
 import { SelectedMailbox } from './selected.js';
 import { SequenceError } from './sequence.js';
 import { StoreRefusal, type Folder, type StoreRefusalCode } from '../store/types.js';
-import type { PeerIdentity } from '../smtp/certificate.js';
+import type { PeerIdentity } from '../tls/peer-identity.js';
 
 /** What a session asks of its connection. */
 export interface SessionPort {

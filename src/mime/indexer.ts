@@ -74,7 +74,8 @@ interface Frame {
   fields?: HeaderField[];
 }
 
-function emptyPart(headerStart: number): MimePart {
+/** A text/plain part with nothing in it, at an offset of the stored file. */
+export function emptyPart(headerStart: number): MimePart {
   return {
     headerStart,
     bodyStart: headerStart,

@@ -13,9 +13,9 @@ import type { Refusal } from '../domain/refusals.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import type { MailTransaction } from '../pipeline/transaction.js';
 import type { Origin } from '../pipeline/types.js';
-import type { TlsMaterial } from '../tls/certificates.js';
-import { peerIdentity, type PeerIdentity } from './certificate.js';
-import { ConnectionLimits } from './connection-limits.js';
+import { serverTlsOptions, type TlsMaterial } from '../tls/certificates.js';
+import { peerIdentity, type PeerIdentity } from '../tls/peer-identity.js';
+import { ConnectionLimits } from '../net/connection-limits.js';
 import { installSmtpExtensions, setDeadlines } from './extensions.js';
 import { RCPT_PARAMETERS, mailParameters, unsupportedParameter } from './parameters.js';
 import {
@@ -78,12 +78,7 @@ export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
     authRequiredMessage: AUTH_REQUIRED,
     size: config.limits.maxMessageBytes,
     maxRecipients: config.limits.maxRecipients,
-    key: deps.tls.key,
-    cert: deps.tls.cert,
-    ca: deps.tls.ca,
-    minVersion: config.tls.minVersion,
-    ciphers: config.tls.ciphers,
-    honorCipherOrder: true,
+    ...serverTlsOptions(deps.tls, config.tls),
     // Ask for a client certificate; only the MX may insist on one (trust.requireClientCert).
     requestCert: true,
     rejectUnauthorized: kind === 'mx' && config.trust.requireClientCert,

@@ -173,6 +173,18 @@ export interface TlsMaterial {
   ca: Buffer;
 }
 
+/** What every listening door offers under TLS: our certificate, the trusted CA, the policy (tls.*). */
+export function serverTlsOptions(material: TlsMaterial, policy: { minVersion: 'TLSv1.2' | 'TLSv1.3'; ciphers: string }) {
+  return {
+    key: material.key,
+    cert: material.cert,
+    ca: material.ca,
+    minVersion: policy.minVersion,
+    ciphers: policy.ciphers,
+    honorCipherOrder: true,
+  };
+}
+
 export function readTlsMaterial(certDir: string): TlsMaterial {
   return {
     key: readFileSync(path.join(certDir, SERVER_KEY)),

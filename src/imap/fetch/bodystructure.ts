@@ -4,6 +4,7 @@
  * location; a multipart's parameters). Parameters are shown as the index keeps them: RFC 2231
  * continuations joined, an extended value kept encoded under `name*`, as Dovecot shows them.
  */
+import { emptyPart } from '../../mime/indexer.js';
 import type { MimeParams, MimePart } from '../../mime/types.js';
 import { atom, list, NIL, nstring, num, str, type ImapOut } from '../protocol/values.js';
 import { compile } from '../protocol/writer.js';
@@ -81,22 +82,7 @@ function multipart(part: MimePart, extended: boolean, utf8: boolean): ImapOut[] 
 
 /** A multipart must hold a part (RFC 3501): an empty text one stands in when none was found. */
 function emptyText(at: MimePart): MimePart {
-  return {
-    headerStart: at.bodyStart,
-    bodyStart: at.bodyStart,
-    bodyEnd: at.bodyStart,
-    bodyLines: 0,
-    type: 'text',
-    subtype: 'plain',
-    params: US_ASCII,
-    id: null,
-    description: null,
-    encoding: '7bit',
-    md5: null,
-    disposition: null,
-    language: null,
-    location: null,
-  };
+  return { ...emptyPart(at.bodyStart), params: US_ASCII };
 }
 
 /**

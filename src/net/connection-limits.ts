@@ -1,7 +1,7 @@
 /**
  * How many sessions one door holds at once, in all and per client address (the way Postfix's
  * anvil counts per client): one client cannot take every place, and a flood cannot take the
- * machine. A connection over either cap is refused at once (421 4.7.0) and closed.
+ * machine. A connection over either cap is refused at once (SMTP: 421 4.7.0; IMAP: * BYE [UNAVAILABLE]) and closed.
  */
 export interface ConnectionCaps {
   total: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConnectionLimits } from '../../../src/smtp/connection-limits.js';
+import { ConnectionLimits } from '../../../src/net/connection-limits.js';
 import { RCPT_PARAMETERS, mailParameters, unsupportedParameter } from '../../../src/smtp/parameters.js';
 
 describe('connection caps', () => {

@@ -7,13 +7,13 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { connect, type TLSSocket } from 'node:tls';
 import { ImapFlow, type FetchMessageObject, type FetchQueryObject } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { structure } from '../../src/imap/fetch/bodystructure.js';
 import { envelopeOut } from '../../src/imap/fetch/envelope.js';
 import { toCrlf } from '../../src/mime/crlf.js';
 import { indexMessage } from '../../src/mime/indexer.js';
+import { ImapText } from '../helpers/imap-text.js';
 import { DOCTOR, PASSWORD, startWorld, type World } from '../helpers/world.js';
 import { render } from '../unit/imap/render-out.js';
 
@@ -33,54 +33,12 @@ const uid: Record<string, number> = {};
 let bigUid = 0;
 let big: Buffer;
 
-/** A bare IMAP session over TLS: one command at a time, its whole answer as latin1 text. */
-class Raw {
-  private buffer = '';
-  private wake: (() => void) | undefined;
-  private tags = 0;
-  private constructor(private readonly socket: TLSSocket) {
-    socket.setEncoding('latin1');
-    socket.on('data', (d: string) => {
-      this.buffer += d;
-      this.wake?.();
-    });
-  }
-
-  static async open(): Promise<Raw> {
-    const socket = connect({ host: '127.0.0.1', port: world.server.ports.imaps, ca: world.ca, servername: 'localhost' });
-    await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
-    const raw = new Raw(socket);
-    closers.push(async () => socket.destroy());
-    await raw.until(/^\* OK[^\r]*\r\n/m);
-    expect((await raw.run(`LOGIN "${DOCTOR}" "${PASSWORD}"`)).tagged).toMatch(/^OK/);
-    return raw;
-  }
-
-  private async until(pattern: RegExp): Promise<string> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const m = pattern.exec(this.buffer);
-      if (m) {
-        const taken = this.buffer.slice(0, m.index + m[0].length);
-        this.buffer = this.buffer.slice(m.index + m[0].length);
-        return taken;
-      }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; got ${JSON.stringify(this.buffer.slice(0, 500))}`);
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        setTimeout(resolve, 50);
-      });
-    }
-  }
-
-  /** the untagged part of the answer (everything before the tagged line) and the tagged line */
-  async run(command: string): Promise<{ untagged: string; tagged: string }> {
-    const tag = `f${++this.tags}`;
-    this.socket.write(`${tag} ${command}\r\n`);
-    const all = await this.until(new RegExp(`^${tag} [^\\r]*\\r\\n`, 'm'));
-    const at = all.lastIndexOf(`${tag} `);
-    return { untagged: all.slice(0, at), tagged: all.slice(at + tag.length + 1, -2) };
-  }
+/** A bare IMAPS session, logged in: answers read as the exact text the server wrote. */
+async function openRaw(): Promise<ImapText> {
+  const raw = await ImapText.connect(world.server.ports.imaps, world.ca);
+  closers.push(() => raw.close());
+  expect((await raw.command(`LOGIN "${DOCTOR}" "${PASSWORD}"`)).tagged).toMatch(/^OK/);
+  return raw;
 }
 
 async function imapflow(options: { qresync?: boolean } = {}): Promise<ImapFlow> {
@@ -184,12 +142,12 @@ describe('IMAP FETCH', () => {
   });
 
   it('answers BODY[] byte for byte as delivered, and BODYSTRUCTURE, BODY and ENVELOPE as the index says, for every fixture', async () => {
-    const raw = await Raw.open();
-    expect((await raw.run('EXAMINE INBOX')).tagged).toMatch(/^OK/);
+    const raw = await openRaw();
+    expect((await raw.command('EXAMINE INBOX')).tagged).toMatch(/^OK/);
     for (const name of NAMES) {
       const bytes = stored(name);
       const index = indexMessage(bytes);
-      const { untagged, tagged } = await raw.run(`UID FETCH ${uid[name]} (BODYSTRUCTURE BODY ENVELOPE BODY.PEEK[])`);
+      const { text: untagged, tagged } = await raw.command(`UID FETCH ${uid[name]} (BODYSTRUCTURE BODY ENVELOPE BODY.PEEK[])`);
       expect(tagged, name).toMatch(/^OK/);
       const expected =
         `UID ${uid[name]} BODYSTRUCTURE ${await render(structure(index.root, true))} BODY ${await render(structure(index.root, false))}` +
@@ -200,9 +158,9 @@ describe('IMAP FETCH', () => {
   });
 
   it('puts a multipart’s parts back to back on the wire, as RFC 3501’s grammar writes them', async () => {
-    const raw = await Raw.open();
-    await raw.run('EXAMINE INBOX');
-    const { untagged } = await raw.run(`UID FETCH ${uid['alternative-related']} BODYSTRUCTURE`);
+    const raw = await openRaw();
+    await raw.command('EXAMINE INBOX');
+    const { text: untagged } = await raw.command(`UID FETCH ${uid['alternative-related']} BODYSTRUCTURE`);
     expect(untagged).toContain(
       'BODYSTRUCTURE (("text" "plain" ("charset" "iso-8859-1") NIL NIL "quoted-printable" 21 1 NIL NIL NIL NIL)' +
         '(("text" "html" ("charset" "utf-8") NIL NIL "7bit" 48 1 NIL NIL NIL NIL)' +
@@ -212,33 +170,33 @@ describe('IMAP FETCH', () => {
   });
 
   it('writes INTERNALDATE as RFC 3501 date-time, the day padded with a space, with RFC822.SIZE and FAST', async () => {
-    const raw = await Raw.open();
-    await raw.run('EXAMINE INBOX');
+    const raw = await openRaw();
+    await raw.command('EXAMINE INBOX');
     const u = uid['no-content-type'];
-    const { untagged } = await raw.run(`UID FETCH ${u} (INTERNALDATE RFC822.SIZE)`);
+    const { text: untagged } = await raw.command(`UID FETCH ${u} (INTERNALDATE RFC822.SIZE)`);
     expect(untagged).toMatch(new RegExp(`FETCH \\(UID ${u} INTERNALDATE " 2-Dec-2025 08:05:09 \\+0000" RFC822\\.SIZE ${stored('no-content-type').length}\\)\r\n$`));
-    const fast = await raw.run(`UID FETCH ${u} FAST`);
-    expect(fast.untagged).toMatch(/\(UID \d+ FLAGS \([^)]*\) INTERNALDATE "[^"]+" RFC822\.SIZE \d+\)/);
+    const fast = await raw.command(`UID FETCH ${u} FAST`);
+    expect(fast.text).toMatch(/\(UID \d+ FLAGS \([^)]*\) INTERNALDATE "[^"]+" RFC822\.SIZE \d+\)/);
   });
 
   it('cuts partials <start.length> and names them by their origin', async () => {
-    const raw = await Raw.open();
-    await raw.run('EXAMINE INBOX');
-    const { untagged } = await raw.run(`UID FETCH ${uid['nested-rfc822']} (BODY.PEEK[1]<6.3> BODY.PEEK[]<0.5> BODY.PEEK[2.TEXT]<100000.5> BODY.PEEK[HEADER.FIELDS (SUBJECT)]<9.3>)`);
+    const raw = await openRaw();
+    await raw.command('EXAMINE INBOX');
+    const { text: untagged } = await raw.command(`UID FETCH ${uid['nested-rfc822']} (BODY.PEEK[1]<6.3> BODY.PEEK[]<0.5> BODY.PEEK[2.TEXT]<100000.5> BODY.PEEK[HEADER.FIELDS (SUBJECT)]<9.3>)`);
     expect(untagged).toMatch(/BODY\[1\]<6> \{3\}\r\nles BODY\[\]<0> \{5\}\r\nDate: BODY\[2\.TEXT\]<100000> \{0\}\r\n BODY\[HEADER\.FIELDS \(SUBJECT\)\]<9> \{3\}\r\nFwd\)/);
   });
 
   it('answers NIL for a part that does not exist, BAD for a malformed section, both in French and English', async () => {
-    const raw = await Raw.open();
-    await raw.run('EXAMINE INBOX');
-    const missing = await raw.run(`UID FETCH ${uid['no-content-type']} (BODY.PEEK[3] BODY.PEEK[1.HEADER])`);
+    const raw = await openRaw();
+    await raw.command('EXAMINE INBOX');
+    const missing = await raw.command(`UID FETCH ${uid['no-content-type']} (BODY.PEEK[3] BODY.PEEK[1.HEADER])`);
     expect(missing.tagged).toMatch(/^OK/);
-    expect(missing.untagged).toContain('BODY[3] NIL BODY[1.HEADER] NIL');
-    const bad = await raw.run(`UID FETCH ${uid['no-content-type']} (BODY[1.0])`);
+    expect(missing.text).toContain('BODY[3] NIL BODY[1.HEADER] NIL');
+    const bad = await raw.command(`UID FETCH ${uid['no-content-type']} (BODY[1.0])`);
     expect(bad.tagged).toMatch(/^BAD .+ \/ /);
-    expect((await raw.run('FETCH 1 (FLAGS) (CHANGEDSINCE)')).tagged).toMatch(/^BAD /);
-    expect((await raw.run('FETCH 99999 FLAGS')).tagged).toMatch(/^BAD /);
-    expect(await raw.run('UID FETCH 99999 FLAGS')).toEqual({ untagged: '', tagged: expect.stringMatching(/^OK/) });
+    expect((await raw.command('FETCH 1 (FLAGS) (CHANGEDSINCE)')).tagged).toMatch(/^BAD /);
+    expect((await raw.command('FETCH 99999 FLAGS')).tagged).toMatch(/^BAD /);
+    expect(await raw.command('UID FETCH 99999 FLAGS')).toMatchObject({ text: '', tagged: expect.stringMatching(/^OK/) });
   });
 
   it('streams a message of megabytes whole and exact', async () => {
@@ -272,25 +230,25 @@ describe('IMAP FETCH', () => {
 
 describe('\\Seen set by fetching', () => {
   it('is left alone by BODY.PEEK and RFC822.HEADER, set by BODY[…] with the new FLAGS in the same answer', async () => {
-    const raw = await Raw.open();
-    await raw.run('SELECT INBOX');
+    const raw = await openRaw();
+    await raw.command('SELECT INBOX');
     const u = uid['base64-attachment'];
-    const peek = await raw.run(`UID FETCH ${u} (FLAGS BODY.PEEK[TEXT] RFC822.HEADER)`);
-    expect(peek.untagged).toMatch(/FLAGS \(\\Recent\)/);
-    expect((await raw.run(`UID FETCH ${u} FLAGS`)).untagged).toMatch(/FLAGS \(\\Recent\)/);
-    const read = await raw.run(`UID FETCH ${u} BODY[1]`);
-    expect(read.untagged).toMatch(new RegExp(`^\\* \\d+ FETCH \\(UID ${u} BODY\\[1\\] \\{28\\}\\r\\nCi-joint l'ordonnance\\.=0D=0A FLAGS \\(\\\\Seen \\\\Recent\\)\\)\\r\\n$`));
-    expect((await raw.run(`UID FETCH ${u} FLAGS`)).untagged).toMatch(/FLAGS \(\\Seen \\Recent\)/);
+    const peek = await raw.command(`UID FETCH ${u} (FLAGS BODY.PEEK[TEXT] RFC822.HEADER)`);
+    expect(peek.text).toMatch(/FLAGS \(\\Recent\)/);
+    expect((await raw.command(`UID FETCH ${u} FLAGS`)).text).toMatch(/FLAGS \(\\Recent\)/);
+    const read = await raw.command(`UID FETCH ${u} BODY[1]`);
+    expect(read.text).toMatch(new RegExp(`^\\* \\d+ FETCH \\(UID ${u} BODY\\[1\\] \\{28\\}\\r\\nCi-joint l'ordonnance\\.=0D=0A FLAGS \\(\\\\Seen \\\\Recent\\)\\)\\r\\n$`));
+    expect((await raw.command(`UID FETCH ${u} FLAGS`)).text).toMatch(/FLAGS \(\\Seen \\Recent\)/);
   });
 
   it('is not set on a folder opened read-only (EXAMINE)', async () => {
-    const raw = await Raw.open();
-    await raw.run('EXAMINE INBOX');
+    const raw = await openRaw();
+    await raw.command('EXAMINE INBOX');
     const u = uid['empty-parts'];
-    const read = await raw.run(`UID FETCH ${u} (RFC822.TEXT BODY[1])`);
+    const read = await raw.command(`UID FETCH ${u} (RFC822.TEXT BODY[1])`);
     expect(read.tagged).toMatch(/^OK/);
-    expect(read.untagged).not.toContain('FLAGS');
-    expect((await raw.run(`UID FETCH ${u} FLAGS`)).untagged).toMatch(/FLAGS \((\\Recent)?\)/);
+    expect(read.text).not.toContain('FLAGS');
+    expect((await raw.command(`UID FETCH ${u} FLAGS`)).text).toMatch(/FLAGS \((\\Recent)?\)/);
   });
 });
 
@@ -315,44 +273,44 @@ describe('IMAP STORE', () => {
   });
 
   it('answers each message with its flags, none with .SILENT, and refuses bad flags and read-only folders', async () => {
-    const raw = await Raw.open();
-    await raw.run('SELECT INBOX');
+    const raw = await openRaw();
+    await raw.command('SELECT INBOX');
     const u = uid['encoded-words'];
-    const loud = await raw.run(`UID STORE ${u} +FLAGS (\\answered Suivi)`);
+    const loud = await raw.command(`UID STORE ${u} +FLAGS (\\answered Suivi)`);
     expect(loud.tagged).toMatch(/^OK/);
-    expect(loud.untagged).toMatch(new RegExp(`^\\* \\d+ FETCH \\(FLAGS \\(\\\\Answered Suivi\\) UID ${u}\\)\\r\\n$`));
+    expect(loud.text).toMatch(new RegExp(`^\\* \\d+ FETCH \\(FLAGS \\(\\\\Answered Suivi\\) UID ${u}\\)\\r\\n$`));
     // Already so: the flags are still told.
-    const again = await raw.run(`UID STORE ${u} +FLAGS (\\Answered)`);
-    expect(again.untagged).toMatch(/FETCH \(FLAGS \(\\Answered Suivi\) UID/);
-    const silent = await raw.run(`UID STORE ${u} -FLAGS.SILENT (Suivi)`);
+    const again = await raw.command(`UID STORE ${u} +FLAGS (\\Answered)`);
+    expect(again.text).toMatch(/FETCH \(FLAGS \(\\Answered Suivi\) UID/);
+    const silent = await raw.command(`UID STORE ${u} -FLAGS.SILENT (Suivi)`);
     expect(silent.tagged).toMatch(/^OK/);
-    expect(silent.untagged).toBe('');
-    expect((await raw.run(`UID FETCH ${u} FLAGS`)).untagged).toMatch(/FLAGS \(\\Answered\)/);
-    expect((await raw.run(`UID STORE ${u} +FLAGS (\\Bogus)`)).tagged).toMatch(/^BAD .+ \/ /);
-    expect((await raw.run(`UID STORE ${u} +FLAGS (bad]word)`)).tagged).toMatch(/^BAD /);
-    expect((await raw.run(`UID STORE ${u} FLAGZ (\\Seen)`)).tagged).toMatch(/^BAD /);
-    await raw.run('EXAMINE INBOX');
-    expect((await raw.run(`UID STORE ${u} +FLAGS (\\Flagged)`)).tagged).toMatch(/^NO \[READ-ONLY\] .+ \/ /);
+    expect(silent.text).toBe('');
+    expect((await raw.command(`UID FETCH ${u} FLAGS`)).text).toMatch(/FLAGS \(\\Answered\)/);
+    expect((await raw.command(`UID STORE ${u} +FLAGS (\\Bogus)`)).tagged).toMatch(/^BAD .+ \/ /);
+    expect((await raw.command(`UID STORE ${u} +FLAGS (bad]word)`)).tagged).toMatch(/^BAD /);
+    expect((await raw.command(`UID STORE ${u} FLAGZ (\\Seen)`)).tagged).toMatch(/^BAD /);
+    await raw.command('EXAMINE INBOX');
+    expect((await raw.command(`UID STORE ${u} +FLAGS (\\Flagged)`)).tagged).toMatch(/^NO \[READ-ONLY\] .+ \/ /);
   });
 
   it('applies UNCHANGEDSINCE: changes what did not move, reports the rest with [MODIFIED], MODSEQ told even when silent', async () => {
-    const raw = await Raw.open();
-    const selected = await raw.run('SELECT INBOX (CONDSTORE)');
-    expect(selected.untagged).toMatch(/HIGHESTMODSEQ \d+/);
+    const raw = await openRaw();
+    const selected = await raw.command('SELECT INBOX (CONDSTORE)');
+    expect(selected.text).toMatch(/HIGHESTMODSEQ \d+/);
     const u = uid['no-content-type'];
-    const seq = Number(/^\* (\d+) FETCH/.exec((await raw.run(`UID FETCH ${u} MODSEQ`)).untagged)![1]);
-    const before = Number(/MODSEQ \((\d+)\)/.exec((await raw.run(`UID FETCH ${u} MODSEQ`)).untagged)![1]);
-    const first = await raw.run(`UID STORE ${u} (UNCHANGEDSINCE ${before}) +FLAGS.SILENT ($Vu)`);
+    const seq = Number(/^\* (\d+) FETCH/.exec((await raw.command(`UID FETCH ${u} MODSEQ`)).text)![1]);
+    const before = Number(/MODSEQ \((\d+)\)/.exec((await raw.command(`UID FETCH ${u} MODSEQ`)).text)![1]);
+    const first = await raw.command(`UID STORE ${u} (UNCHANGEDSINCE ${before}) +FLAGS.SILENT ($Vu)`);
     expect(first.tagged).toMatch(/^OK/);
-    const after = Number(new RegExp(`^\\* ${seq} FETCH \\(UID ${u} MODSEQ \\((\\d+)\\)\\)\\r\\n$`).exec(first.untagged)![1]);
+    const after = Number(new RegExp(`^\\* ${seq} FETCH \\(UID ${u} MODSEQ \\((\\d+)\\)\\)\\r\\n$`).exec(first.text)![1]);
     expect(after).toBeGreaterThan(before);
-    const late = await raw.run(`UID STORE ${u} (UNCHANGEDSINCE ${before}) +FLAGS ($Autre)`);
+    const late = await raw.command(`UID STORE ${u} (UNCHANGEDSINCE ${before}) +FLAGS ($Autre)`);
     expect(late.tagged).toMatch(new RegExp(`^OK \\[MODIFIED ${u}\\] `));
-    expect(late.untagged).toBe('');
+    expect(late.text).toBe('');
     // By sequence number, MODIFIED names sequence numbers.
-    expect((await raw.run(`STORE ${seq} (UNCHANGEDSINCE ${before}) -FLAGS ($Vu)`)).tagged).toMatch(new RegExp(`^OK \\[MODIFIED ${seq}\\] `));
-    expect((await raw.run(`UID FETCH ${u} (FLAGS MODSEQ)`)).untagged).toMatch(new RegExp(`FLAGS \\(\\$Vu( \\\\Recent)?\\) MODSEQ \\(${after}\\)`));
-    expect((await raw.run(`UID STORE ${u} (UNCHANGEDSINCE x) +FLAGS (a)`)).tagged).toMatch(/^BAD /);
+    expect((await raw.command(`STORE ${seq} (UNCHANGEDSINCE ${before}) -FLAGS ($Vu)`)).tagged).toMatch(new RegExp(`^OK \\[MODIFIED ${seq}\\] `));
+    expect((await raw.command(`UID FETCH ${u} (FLAGS MODSEQ)`)).text).toMatch(new RegExp(`FLAGS \\(\\$Vu( \\\\Recent)?\\) MODSEQ \\(${after}\\)`));
+    expect((await raw.command(`UID STORE ${u} (UNCHANGEDSINCE x) +FLAGS (a)`)).tagged).toMatch(/^BAD /);
   });
 });
 
@@ -377,18 +335,18 @@ describe('CHANGEDSINCE and VANISHED', () => {
   });
 
   it('says VANISHED (EARLIER) for the UIDs of the set expunged since, under QRESYNC', async () => {
-    const raw = await Raw.open();
-    expect((await raw.run('ENABLE QRESYNC')).tagged).toMatch(/^OK/);
-    await raw.run('SELECT INBOX');
+    const raw = await openRaw();
+    expect((await raw.command('ENABLE QRESYNC')).tagged).toMatch(/^OK/);
+    await raw.command('SELECT INBOX');
     const extra = (await (await imapflow()).append('INBOX', stored('no-content-type')))!;
     if (!extra || !extra.uid) throw new Error('APPEND failed');
-    await raw.run('NOOP');
-    const since = Number(/MODSEQ \((\d+)\)/.exec((await raw.run(`UID FETCH ${extra.uid} MODSEQ`)).untagged)![1]);
-    await raw.run(`UID STORE ${extra.uid} +FLAGS.SILENT (\\Deleted)`);
-    await raw.run(`UID EXPUNGE ${extra.uid}`);
-    const { untagged, tagged } = await raw.run(`UID FETCH 1:* (FLAGS) (CHANGEDSINCE ${since} VANISHED)`);
+    await raw.command('NOOP');
+    const since = Number(/MODSEQ \((\d+)\)/.exec((await raw.command(`UID FETCH ${extra.uid} MODSEQ`)).text)![1]);
+    await raw.command(`UID STORE ${extra.uid} +FLAGS.SILENT (\\Deleted)`);
+    await raw.command(`UID EXPUNGE ${extra.uid}`);
+    const { text: untagged, tagged } = await raw.command(`UID FETCH 1:* (FLAGS) (CHANGEDSINCE ${since} VANISHED)`);
     expect(tagged).toMatch(/^OK/);
     expect(untagged).toMatch(new RegExp(`^\\* VANISHED \\(EARLIER\\) ${extra.uid}\\r\\n`));
-    expect((await raw.run(`FETCH 1:* (FLAGS) (CHANGEDSINCE ${since} VANISHED)`)).tagged).toMatch(/^BAD /);
+    expect((await raw.command(`FETCH 1:* (FLAGS) (CHANGEDSINCE ${since} VANISHED)`)).tagged).toMatch(/^BAD /);
   });
 });

@@ -4,16 +4,16 @@
  * raw TLS socket where the exact wire form matters (modified UTF-7 names, response codes,
  * VANISHED (EARLIER), a too-big literal).
  */
-import { connect, type TLSSocket } from 'node:tls';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/types.js';
+import { ImapText } from '../helpers/imap-text.js';
 import { COLLEAGUE, DOCTOR, PASSWORD, startWorld, type World } from '../helpers/world.js';
 
 const LIMIT = 256 * 1024;
 let world: World;
-const open: Array<ImapFlow | Raw> = [];
+const open: Array<{ close(): Promise<unknown> }> = [];
 
 beforeAll(async () => {
   world = await startWorld({ limits: { maxMessageBytes: LIMIT, maxAttachmentBytes: LIMIT } });
@@ -35,79 +35,17 @@ async function client(user = DOCTOR, options: { qresync?: boolean } = {}): Promi
     qresync: options.qresync ?? false,
   });
   await c.connect();
-  open.push({ close: () => c.logout().catch(() => c.close()) } as Raw);
+  open.push({ close: () => c.logout().catch(() => c.close()) });
   return c;
 }
 
 /** A bare IMAP client over TLS: sends lines, collects the answer of each tag. */
-class Raw {
-  private buffer = '';
-  private waiters: Array<() => void> = [];
-  private n = 0;
-  private constructor(private readonly socket: TLSSocket) {
-    socket.setEncoding('latin1');
-    socket.on('data', (d: string) => {
-      this.buffer += d;
-      for (const w of this.waiters.splice(0)) w();
-    });
-  }
-
-  static async login(user = DOCTOR): Promise<Raw> {
-    const socket = connect({ host: '127.0.0.1', port: world.server.ports.imaps, ca: world.ca, servername: 'localhost' });
-    await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
-    const raw = new Raw(socket);
-    open.push(raw);
-    await raw.until(/^\* OK.*\r\n/m);
-    const answer = await raw.command(`LOGIN "${user}" "${PASSWORD}"`);
-    expect(answer.tagged).toMatch(/^OK/);
-    return raw;
-  }
-
-  /** waits until the text received so far matches, and takes it */
-  async until(pattern: RegExp, timeout = 5000): Promise<string> {
-    const deadline = Date.now() + timeout;
-    for (;;) {
-      const m = pattern.exec(this.buffer);
-      if (m) {
-        const taken = this.buffer.slice(0, m.index + m[0].length);
-        this.buffer = this.buffer.slice(m.index + m[0].length);
-        return taken;
-      }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in ${JSON.stringify(this.buffer)}`);
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 100);
-      });
-    }
-  }
-
-  write(text: string | Buffer): void {
-    this.socket.write(text);
-  }
-
-  nextTag(): string {
-    return `t${++this.n}`;
-  }
-
-  /** sends a command; returns its untagged lines and the tagged status + text */
-  async command(text: string): Promise<{ untagged: string[]; tagged: string }> {
-    const tag = this.nextTag();
-    this.write(`${tag} ${text}\r\n`);
-    return this.answer(tag);
-  }
-
-  async answer(tag: string): Promise<{ untagged: string[]; tagged: string }> {
-    const all = await this.until(new RegExp(`^${tag} .*\\r\\n`, 'm'));
-    const lines = all.split('\r\n').filter(Boolean);
-    const tagged = lines.pop()!.slice(tag.length + 1);
-    return { untagged: lines, tagged };
-  }
-
-  async close(): Promise<void> {
-    if (this.socket.destroyed) return;
-    this.socket.end();
-    this.socket.destroy();
-  }
+/** A bare IMAPS session logged in as `user` (answers as text: helpers/imap-text.ts). */
+async function login(user = DOCTOR): Promise<ImapText> {
+  const raw = await ImapText.connect(world.server.ports.imaps, world.ca);
+  open.push(raw);
+  expect((await raw.command(`LOGIN "${user}" "${PASSWORD}"`)).tagged).toMatch(/^OK/);
+  return raw;
 }
 
 const message = (subject: string, body = 'Bonjour.') =>
@@ -117,7 +55,7 @@ const message = (subject: string, body = 'Bonjour.') =>
 const code = (tagged: string) => /^\w+ \[([^\]]+)\]/.exec(tagged)?.[1];
 
 /** appends through the raw session; returns the new UID */
-async function append(raw: Raw, folder: string, body: Buffer, flags = ''): Promise<number> {
+async function append(raw: ImapText, folder: string, body: Buffer, flags = ''): Promise<number> {
   const tag = raw.nextTag();
   raw.write(`${tag} APPEND ${folder} (${flags}) {${body.length}}\r\n`);
   await raw.until(/^\+ .*\r\n/m);
@@ -135,7 +73,7 @@ function sideStore(): Store {
 
 describe('IMAP mailbox commands', () => {
   it('lists the standard folders with their special-use attributes, children and the delimiter', async () => {
-    const raw = await Raw.login();
+    const raw = await login();
     const { untagged, tagged } = await raw.command('LIST "" "*"');
     expect(tagged).toMatch(/^OK/);
     expect(untagged).toEqual([
@@ -167,7 +105,7 @@ describe('IMAP mailbox commands', () => {
   it('creates, renames and deletes folders with French names, in modified UTF-7 on the wire', async () => {
     const flow = await client();
     await flow.mailboxCreate('Résultats/Biologie');
-    const raw = await Raw.login();
+    const raw = await login();
     let listing = (await raw.command('LIST "" "R*"')).untagged;
     // the parent level exists only through its child: \Noselect
     expect(listing).toEqual(['* LIST (\\Noselect \\HasChildren) "/" "R&AOk-sultats"', '* LIST (\\HasNoChildren) "/" "R&AOk-sultats/Biologie"']);
@@ -223,7 +161,7 @@ describe('IMAP mailbox commands', () => {
   });
 
   it('renames INBOX by moving its messages to the new folder and leaving INBOX empty', async () => {
-    const raw = await Raw.login(COLLEAGUE);
+    const raw = await login(COLLEAGUE);
     await append(raw, 'INBOX', message('inbox-rename-1'));
     await append(raw, 'INBOX', message('inbox-rename-2'));
     expect((await raw.command('RENAME INBOX "Ancienne bo&AO4-te"')).tagged).toMatch(/^OK/);
@@ -232,7 +170,7 @@ describe('IMAP mailbox commands', () => {
   });
 
   it('subscribes and lists subscriptions (LSUB and LIST-EXTENDED)', async () => {
-    const raw = await Raw.login();
+    const raw = await login();
     await raw.command('CREATE "Labo/Bilans"');
     expect((await raw.command('SUBSCRIBE "Labo/Bilans"')).tagged).toMatch(/^OK/);
     expect((await raw.command('LSUB "" "*"')).untagged).toContain('* LSUB () "/" "Labo/Bilans"');
@@ -254,7 +192,7 @@ describe('IMAP mailbox commands', () => {
   });
 
   it('answers STATUS, alone and inside LIST (LIST-STATUS)', async () => {
-    const raw = await Raw.login();
+    const raw = await login();
     await raw.command('CREATE Statut');
     await append(raw, 'Statut', message('status-1'), '\\Seen');
     await append(raw, 'Statut', message('status-2'));
@@ -304,7 +242,7 @@ describe('IMAP mailbox commands', () => {
       await store.close();
     }
 
-    const raw = await Raw.login();
+    const raw = await login();
     // bare LFs are stored as CRLF, as delivered mail is: the size counts the CRs
     const lf = Buffer.from('Subject: lf\n\nune ligne\nune autre\n');
     await append(raw, 'Envois', lf);
@@ -342,7 +280,7 @@ describe('IMAP mailbox commands', () => {
   });
 
   it('selects and examines: flags, counts, first unseen, UIDs, MODSEQ, \Recent claimed once', async () => {
-    const raw = await Raw.login();
+    const raw = await login();
     await raw.command('CREATE Selection');
     await append(raw, 'Selection', message('select-1'), '\\Seen');
     await append(raw, 'Selection', message('select-2'));
@@ -362,7 +300,7 @@ describe('IMAP mailbox commands', () => {
       expect.stringMatching(/^\* OK \[HIGHESTMODSEQ [1-9]\d*\]$/),
     ]);
     // another session: the three are no longer \Recent to it (RFC 3501 §2.3.2)
-    const other = await Raw.login();
+    const other = await login();
     const examined = await other.command('EXAMINE Selection (CONDSTORE)');
     expect(examined.tagged).toMatch(/^OK \[READ-ONLY\]/);
     expect(examined.untagged).toContain('* 0 RECENT');
@@ -402,7 +340,7 @@ describe('IMAP mailbox commands', () => {
     expect(await flow.status('Tri', { messages: true })).toMatchObject({ messages: 2 });
     expect(await flow.status('Tri/Classé', { messages: true })).toMatchObject({ messages: 3 });
 
-    const raw = await Raw.login();
+    const raw = await login();
     const validity = /UIDVALIDITY (\d+)/.exec((await raw.command('STATUS Tri (UIDVALIDITY)')).untagged[0]!)![1];
     await raw.command('SELECT "Tri/Class&AOk-"');
     const move = await raw.command('UID MOVE 1:2 Tri');
@@ -421,7 +359,7 @@ describe('IMAP mailbox commands', () => {
   });
 
   it('expunges: EXPUNGE, UID EXPUNGE, CLOSE silently, UNSELECT and EXAMINE not at all', async () => {
-    const raw = await Raw.login();
+    const raw = await login();
     await raw.command('CREATE Menage');
     await append(raw, 'Menage', message('menage-1'), '\\Deleted');
     await append(raw, 'Menage', message('menage-2'));
@@ -429,25 +367,25 @@ describe('IMAP mailbox commands', () => {
     await append(raw, 'Menage', message('menage-4'), '\\Deleted \\Seen');
     await raw.command('SELECT Menage');
     // UID EXPUNGE removes only the UIDs named (RFC 4315)
-    expect(await raw.command('UID EXPUNGE 3')).toEqual({ untagged: ['* 3 EXPUNGE'], tagged: expect.stringMatching(/^OK/) });
-    expect(await raw.command('EXPUNGE')).toEqual({ untagged: ['* 3 EXPUNGE', '* 1 EXPUNGE'], tagged: expect.stringMatching(/^OK/) });
+    expect(await raw.command('UID EXPUNGE 3')).toMatchObject({ untagged: ['* 3 EXPUNGE'], tagged: expect.stringMatching(/^OK/) });
+    expect(await raw.command('EXPUNGE')).toMatchObject({ untagged: ['* 3 EXPUNGE', '* 1 EXPUNGE'], tagged: expect.stringMatching(/^OK/) });
     expect((await raw.command('STATUS Menage (MESSAGES)')).untagged).toEqual(['* STATUS "Menage" (MESSAGES 1)']);
 
     await append(raw, 'Menage', message('menage-5'), '\\Deleted');
-    const examiner = await Raw.login();
+    const examiner = await login();
     await examiner.command('EXAMINE Menage');
     expect(code((await examiner.command('EXPUNGE')).tagged)).toBe('CANNOT');
     expect((await examiner.command('CLOSE')).untagged).toEqual([]);
     await raw.command('UNSELECT');
     expect((await raw.command('STATUS Menage (MESSAGES)')).untagged).toEqual(['* STATUS "Menage" (MESSAGES 2)']);
     await raw.command('SELECT Menage');
-    expect(await raw.command('CLOSE')).toEqual({ untagged: [], tagged: expect.stringMatching(/^OK/) });
+    expect(await raw.command('CLOSE')).toMatchObject({ untagged: [], tagged: expect.stringMatching(/^OK/) });
     expect((await raw.command('STATUS Menage (MESSAGES)')).untagged).toEqual(['* STATUS "Menage" (MESSAGES 1)']);
     expect((await raw.command('CLOSE')).tagged).toMatch(/^BAD/);
   });
 
   it('resynchronises a QRESYNC client: VANISHED (EARLIER) and the flags changed since its MODSEQ', async () => {
-    const raw = await Raw.login();
+    const raw = await login();
     await raw.command('CREATE Resync');
     for (const n of [1, 2, 3, 4, 5]) await append(raw, 'Resync', message(`resync-${n}`), n === 1 || n === 3 ? '\\Deleted' : '');
     await raw.command('SELECT Resync');
@@ -460,7 +398,7 @@ describe('IMAP mailbox commands', () => {
     await raw.command('UNSELECT');
 
     // meanwhile: an expunge from another session, a flag set by another process, a new message
-    const other = await Raw.login();
+    const other = await login();
     await other.command('SELECT Resync');
     await other.command('EXPUNGE');
     await other.command('UNSELECT');
@@ -513,10 +451,10 @@ describe('IMAP mailbox commands', () => {
   });
 
   it('keeps every folder of another mailbox out of reach', async () => {
-    const colleague = await Raw.login(COLLEAGUE);
+    const colleague = await login(COLLEAGUE);
     await colleague.command('CREATE "Priv&AOk-"');
     await append(colleague, '"Priv&AOk-"', message('private'));
-    const raw = await Raw.login(DOCTOR);
+    const raw = await login(DOCTOR);
     expect((await raw.command('LIST "" "*"')).untagged.some((l) => l.includes('Priv'))).toBe(false);
     expect(code((await raw.command('SELECT "Priv&AOk-"')).tagged)).toBe('NONEXISTENT');
     expect(code((await raw.command('EXAMINE "Priv&AOk-"')).tagged)).toBe('NONEXISTENT');

@@ -4,9 +4,9 @@
  * and UID sets, ESEARCH), and on a raw TLS socket where the wire form matters (ESEARCH and
  * MODSEQ answers, BADCHARSET, BAD with a reason, a UTF-8 literal).
  */
-import { connect, type TLSSocket } from 'node:tls';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImapText } from '../helpers/imap-text.js';
 import { COLLEAGUE, DOCTOR, PASSWORD, PHARMACY, startWorld, trySend, type World } from '../helpers/world.js';
 
 let world: World;
@@ -175,65 +175,18 @@ describe('SEARCH with imapflow', () => {
 });
 
 /** A bare IMAP client over TLS: one command at a time, its untagged lines and tagged answer. */
-class Raw {
-  private buffer = '';
-  private waiters: Array<() => void> = [];
-  private n = 0;
-  private constructor(private readonly socket: TLSSocket) {
-    socket.setEncoding('latin1');
-    socket.on('data', (d: string) => {
-      this.buffer += d;
-      for (const w of this.waiters.splice(0)) w();
-    });
-  }
-
-  static async open(): Promise<Raw> {
-    const socket = connect({ host: '127.0.0.1', port: world.server.ports.imaps, ca: world.ca, servername: 'localhost' });
-    await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
-    const raw = new Raw(socket);
-    closers.push(async () => socket.destroy());
-    await raw.until(/^\* OK.*\r\n/m);
-    expect((await raw.command(`LOGIN "${COLLEAGUE}" "${PASSWORD}"`)).tagged).toMatch(/^OK/);
-    expect((await raw.command('SELECT INBOX')).tagged).toMatch(/^OK/);
-    return raw;
-  }
-
-  async until(pattern: RegExp, timeout = 5000): Promise<string> {
-    const deadline = Date.now() + timeout;
-    for (;;) {
-      const m = pattern.exec(this.buffer);
-      if (m) {
-        const taken = this.buffer.slice(0, m.index + m[0].length);
-        this.buffer = this.buffer.slice(m.index + m[0].length);
-        return taken;
-      }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in ${JSON.stringify(this.buffer)}`);
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 50);
-      });
-    }
-  }
-
-  /** `literal`: sent as a synchronising literal after the text, once the server says `+` */
-  async command(text: string, literal?: Buffer): Promise<{ untagged: string[]; tagged: string }> {
-    const tag = `t${++this.n}`;
-    if (literal) {
-      this.socket.write(`${tag} ${text}{${literal.length}}\r\n`);
-      await this.until(/^\+.*\r\n/m);
-      this.socket.write(Buffer.concat([literal, Buffer.from('\r\n')]));
-    } else {
-      this.socket.write(`${tag} ${text}\r\n`);
-    }
-    const all = await this.until(new RegExp(`^${tag} .*\\r\\n`, 'm'));
-    const lines = all.split('\r\n').filter(Boolean);
-    return { untagged: lines.slice(0, -1), tagged: lines[lines.length - 1]!.slice(tag.length + 1) };
-  }
+/** A bare IMAPS session with INBOX selected (answers as text: helpers/imap-text.ts). */
+async function openRaw(): Promise<ImapText> {
+  const raw = await ImapText.connect(world.server.ports.imaps, world.ca);
+  closers.push(() => raw.close());
+  expect((await raw.command(`LOGIN "${COLLEAGUE}" "${PASSWORD}"`)).tagged).toMatch(/^OK/);
+  expect((await raw.command('SELECT INBOX')).tagged).toMatch(/^OK/);
+  return raw;
 }
 
 describe('SEARCH on the wire', () => {
   it('writes ESEARCH with its tag, UID and the items asked for', async () => {
-    const raw = await Raw.open();
+    const raw = await openRaw();
     const undeleted = await uidsOf({ deleted: false });
     const { untagged, tagged } = await raw.command('UID SEARCH RETURN (MIN MAX COUNT) UNDELETED');
     expect(tagged).toMatch(/^OK/);
@@ -243,21 +196,21 @@ describe('SEARCH on the wire', () => {
   });
 
   it('adds (MODSEQ n) when the search used MODSEQ, and nothing when nothing matched', async () => {
-    const raw = await Raw.open();
+    const raw = await openRaw();
     const { untagged } = await raw.command('SEARCH MODSEQ 1 SEEN');
     expect(untagged.find((l) => l.startsWith('* SEARCH'))).toMatch(/^\* SEARCH 2 3 \(MODSEQ \d+\)$/);
     expect((await raw.command('SEARCH MODSEQ 999999999')).untagged).toContain('* SEARCH');
   });
 
   it('takes a UTF-8 literal under CHARSET UTF-8', async () => {
-    const raw = await Raw.open();
+    const raw = await openRaw();
     const { untagged, tagged } = await raw.command('SEARCH CHARSET UTF-8 BODY ', Buffer.from('hémoglobine', 'utf8'));
     expect(tagged).toMatch(/^OK/);
     expect(untagged).toContain('* SEARCH 1');
   });
 
   it('refuses another charset with BADCHARSET, and a malformed search with BAD saying why', async () => {
-    const raw = await Raw.open();
+    const raw = await openRaw();
     expect((await raw.command('SEARCH CHARSET ISO-2022-JP SUBJECT x')).tagged).toMatch(/^NO \[BADCHARSET \(UTF-8 US-ASCII\)\] .*unsupported charset: ISO-2022-JP/);
     expect((await raw.command('SEARCH SINCE yesterday')).tagged).toMatch(/^BAD .*invalid date for SINCE: "yesterday"/);
     expect((await raw.command('SEARCH FROBNICATE')).tagged).toMatch(/^BAD .*unknown search key: FROBNICATE/);

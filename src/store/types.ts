@@ -72,7 +72,7 @@ export interface MailboxStore {
   setPasswordHash(address: string, hash: string): Promise<boolean>;
   setState(address: string, state: MailboxState): Promise<boolean>;
   list(): Promise<Mailbox[]>;
-  /** records that the mailbox was used (a login, a message sent), for the inactivity rule */
+  /** records that the mailbox was used (a login, a message sent), for the inactivity rule; an hour is its grain */
   touch(address: string): Promise<void>;
 }
 

@@ -47,7 +47,9 @@ export function sqliteMailboxes(db: Db): MailboxStore {
   const setHash = db.prepare('UPDATE mailboxes SET password_hash = ? WHERE address = ?');
   const setState = db.prepare('UPDATE mailboxes SET state = ?, state_at = ? WHERE address = ?');
   const list = db.prepare(`SELECT ${COLUMNS} FROM mailboxes ORDER BY kind = 'CITIZEN', address`);
-  const touch = db.prepare('UPDATE mailboxes SET last_used_at = ? WHERE address = ?');
+  // Inactivity is counted in days: one write an hour is enough, and a burst of logins then
+  // costs no commit (each would be an fsync on the event loop).
+  const touch = db.prepare('UPDATE mailboxes SET last_used_at = @now WHERE address = @address AND (last_used_at IS NULL OR last_used_at < @now - 3600000)');
   const create = db.transaction((values: Record<string, unknown>) => {
     const result = insert.run(values);
     createStandardFolders(db, result.lastInsertRowid);
@@ -98,7 +100,7 @@ export function sqliteMailboxes(db: Db): MailboxStore {
       return (list.all() as MailboxRow[]).map(toMailbox);
     },
     async touch(address) {
-      touch.run(now(), address);
+      touch.run({ now: now(), address });
     },
   };
 }

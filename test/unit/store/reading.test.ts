@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { indexMessage } from '../../../src/mime/indexer.js';
 import { openSqliteStore } from '../../../src/store/sqlite/index.js';
 import { StoreRefusal, type MailboxChange, type Store } from '../../../src/store/types.js';
@@ -219,5 +220,26 @@ describe('retention of appended messages', () => {
     expect(plan.messages).toBe(1);
     expect((await store.messages.fetch(mailboxId, sent.id, [uid])).map((m) => m.uid)).toEqual([uid]);
     expect((await store.retention.plan(new Date('2027-02-28T00:00:00Z'), new Date(0), new Date(0))).messages).toBe(0);
+  });
+});
+
+describe('last use of a mailbox', () => {
+  it('is recorded at most once an hour: a burst of logins writes nothing more', async () => {
+    const db = new Database(path.join(dir, 'gateway.sqlite'));
+    const lastUsed = () => db.prepare('SELECT last_used_at FROM mailboxes WHERE id = ?').pluck().get(mailboxId) as number | null;
+    try {
+      expect(lastUsed()).toBeNull();
+      await store.mailboxes.touch('dr.a@hopital.mssante.fr');
+      const first = lastUsed();
+      expect(first).toBeGreaterThan(0);
+      db.prepare('UPDATE mailboxes SET last_used_at = ? WHERE id = ?').run(first! - 60_000, mailboxId);
+      await store.mailboxes.touch('dr.a@hopital.mssante.fr');
+      expect(lastUsed()).toBe(first! - 60_000);
+      db.prepare('UPDATE mailboxes SET last_used_at = ? WHERE id = ?').run(first! - 2 * 3600_000, mailboxId);
+      await store.mailboxes.touch('dr.a@hopital.mssante.fr');
+      expect(lastUsed()).toBeGreaterThanOrEqual(first!);
+    } finally {
+      db.close();
+    }
   });
 });

@@ -187,6 +187,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   const smtpDoor = (kind: 'mx' | 'submission') =>
     createSmtpDoor({ kind, config, pipeline, login, tls, log, metrics });
   const listeners: Listener[] = [
+    // The MX door listens on the contract's `smtp` port (the ready line's key).
     smtpListener('smtp', smtpDoor('mx')),
     smtpListener('submission', smtpDoor('submission')),
     ...(config.imap.workers > 1

@@ -27,7 +27,7 @@ export function isProKind(text: string): text is ProKind {
 }
 
 /** The doors a person logs in through. */
-export type LoginDoor = 'smtp' | 'imap' | 'webmail';
+export type LoginDoor = 'submission' | 'imap' | 'webmail';
 
 /** Only open mailboxes log in; citizens only through the webmail (their mail client is the webmail). */
 export function mayLogIn(mailbox: Pick<Mailbox, 'state' | 'kind'>, door: LoginDoor): boolean {

@@ -12,7 +12,7 @@ import type { MailboxState } from './mailbox.js';
 import { speaksFor, type PeerFacts } from './trust.js';
 
 /** The door a message came through. */
-export type Origin = 'smtp-mx' | 'submission' | 'webmail';
+export type Origin = 'mx' | 'submission' | 'webmail';
 
 export type Party =
   | { role: 'citizen'; address: string; ins: string }
@@ -82,7 +82,7 @@ const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1
 /** Rules 1 and 7: the sender must be in the trust space and must not borrow a local address. */
 export function decideSender(sender: SenderFacts): Refusal | undefined {
   const { origin, place, party } = sender;
-  if (origin === 'smtp-mx') {
+  if (origin === 'mx') {
     // Another operator never speaks for our own domains: that would be spoofing.
     if (place.where === 'local') return refusal('SPOOFED_SENDER', `${party.address} is a local address`);
     if (place.where !== 'trusted') return refusal('SENDER_NOT_TRUSTED', `${party.address}`);
@@ -113,7 +113,7 @@ function certificateText(peer: PeerFacts): string {
 export function decideAuthor(sender: SenderFacts, author: AuthorFacts): Refusal | undefined {
   if (author.fields !== 1) return refusal('INVALID_AUTHOR', `the message has ${author.fields} From: fields`);
   if (author.addresses.length === 0) return refusal('INVALID_AUTHOR', 'the From: field names no address');
-  if (sender.origin === 'smtp-mx') {
+  if (sender.origin === 'mx') {
     // A bounce is written by the peer's own mail system (MAILER-DAEMON@mx.D).
     const bounce = sender.party.address === '';
     for (const { address, where, hostOfTrusted } of author.addresses) {
@@ -138,14 +138,14 @@ export function speaksForOrganisation(sender: SenderFacts, address: string): boo
   if (sender.party.address === '') return false;
   const domain = domainOf(address);
   if (domain === domainOf(sender.party.address)) return true;
-  return sender.origin === 'smtp-mx' && sender.peer !== undefined && speaksFor(sender.peer, domain);
+  return sender.origin === 'mx' && sender.peer !== undefined && speaksFor(sender.peer, domain);
 }
 
 /** Rules 2 to 6 for one recipient, from the envelope. */
 export function decideRecipient(sender: SenderFacts, recipient: RecipientFacts, history: () => History): RecipientDecision {
   const { place } = recipient;
   if (place.where === 'outside') return reject(refusal('RECIPIENT_NOT_TRUSTED', recipient.party.address));
-  if (place.where === 'trusted' && sender.origin === 'smtp-mx') {
+  if (place.where === 'trusted' && sender.origin === 'mx') {
     // No open relay: another operator delivers to its own recipients itself.
     return reject(refusal('RELAY_DENIED', recipient.party.address));
   }

@@ -43,7 +43,7 @@ export function createPipeline(options: Omit<PipelineDeps, 'facts'>): Pipeline {
  * turned trust.requireClientCert off (logged at start-up).
  */
 async function peerFacts(deps: PipelineDeps, input: SenderInput): Promise<PeerFacts | Refusal | undefined> {
-  if (input.origin !== 'smtp-mx') return undefined;
+  if (input.origin !== 'mx') return undefined;
   const certificate = input.client.certificate;
   if (!certificate?.authorized) {
     if (!deps.config.trust.requireClientCert) return undefined;
@@ -58,12 +58,12 @@ async function peerFacts(deps: PipelineDeps, input: SenderInput): Promise<PeerFa
 async function senderFacts(deps: PipelineDeps, input: SenderInput, peer: PeerFacts | undefined): Promise<SenderFacts | Refusal> {
   if (input.address === '') {
     // A bounce (null reverse-path) from another operator: a professional of its domain speaks.
-    if (input.origin !== 'smtp-mx') return refusal('SPOOFED_SENDER', 'an empty sender is only accepted from another operator');
+    if (input.origin !== 'mx') return refusal('SPOOFED_SENDER', 'an empty sender is only accepted from another operator');
     return { origin: input.origin, party: { role: 'professional', address: '', pharmacy: false }, place: { where: 'trusted' }, peer };
   }
   const described = await deps.facts.describe(input.address);
   if (!described.ok) {
-    return input.origin === 'smtp-mx' ? refusal('SENDER_NOT_TRUSTED', described.refusal.detail) : described.refusal;
+    return input.origin === 'mx' ? refusal('SENDER_NOT_TRUSTED', described.refusal.detail) : described.refusal;
   }
   return { origin: input.origin, party: described.facts.party, place: described.facts.place, authenticatedAs: input.authenticatedAs, peer };
 }

@@ -2,7 +2,7 @@
 import type { ClientInfo, Origin } from './types.js';
 
 const PROTOCOL: Record<Origin, (tls: boolean) => string> = {
-  'smtp-mx': (tls) => (tls ? 'ESMTPS' : 'ESMTP'),
+  'mx': (tls) => (tls ? 'ESMTPS' : 'ESMTP'),
   submission: (tls) => (tls ? 'ESMTPSA' : 'ESMTPA'),
   webmail: () => 'HTTPS',
 };

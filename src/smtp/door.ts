@@ -29,7 +29,8 @@ import {
   smtpError,
 } from './replies.js';
 
-export type SmtpDoorKind = 'mx' | 'submission';
+/** The SMTP doors, named as everywhere else (origin, logs, metrics); the MX listens on the contract's `smtp` port. */
+export type SmtpDoorKind = Extract<Origin, 'mx' | 'submission'>;
 
 export interface SmtpDoorDeps {
   kind: SmtpDoorKind;
@@ -48,8 +49,6 @@ interface SessionState {
   admitted?: string;
 }
 
-const ORIGIN: Record<SmtpDoorKind, Origin> = { mx: 'smtp-mx', submission: 'submission' };
-
 /** Commands smtp-server knows that no door here offers (sendmail jokes, proxy commands). */
 const UNOFFERED = ['WIZ', 'SHELL', 'KILL', 'XCLIENT', 'XFORWARD'];
 
@@ -62,7 +61,7 @@ export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
     if (!s) states.set(session, (s = {}));
     return s;
   };
-  const door = kind === 'mx' ? 'smtp' : 'submission';
+  const door = kind;
   const caps = { total: config.smtp.maxConnections, perClient: config.smtp.maxConnectionsPerClient };
   const limits = new ConnectionLimits(caps);
   const allowedMail = mailParameters(kind === 'submission');
@@ -143,8 +142,8 @@ export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
       const attempt =
         // EXTERNAL is our extension (extensions.ts): smtp-server's types do not list it.
         (auth.method as string) === 'EXTERNAL'
-          ? login.withCertificate(state(session).peer?.authorized ? state(session).peer!.names : undefined, auth.username ?? '', ip, 'smtp')
-          : login.withPassword(auth.username ?? '', auth.password ?? '', ip, 'smtp', authzid);
+          ? login.withCertificate(state(session).peer?.authorized ? state(session).peer!.names : undefined, auth.username ?? '', ip, 'submission')
+          : login.withPassword(auth.username ?? '', auth.password ?? '', ip, 'submission', authzid);
       attempt.then(done, (err: unknown) => {
         log.error({ err, door }, 'login failed with an error');
         callback(TEMPORARY_FAILURE());
@@ -157,7 +156,7 @@ export function createSmtpDoor(deps: SmtpDoorDeps): SMTPServer {
       if (unsupported) return callback(UNSUPPORTED_PARAMETER('MAIL', unsupported));
       (async () => {
         const opened = await pipeline.open({
-          origin: ORIGIN[kind],
+          origin: kind,
           address: address.address.toLowerCase(),
           authenticatedAs: typeof session.user === 'string' ? session.user : undefined,
           client: { ...clientInfo(session), certificate: state(session).peer },

@@ -155,7 +155,7 @@ describe('logs and metrics', () => {
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     const failed = lines.filter((l) => l.event === 'login.failed' && l.ip === '127.0.0.7');
     expect(failed).toHaveLength(MAX_FAILURES);
-    expect(failed[0]).toMatchObject({ address: DOCTOR, door: 'smtp', reason: 'invalid' });
+    expect(failed[0]).toMatchObject({ address: DOCTOR, door: 'submission', reason: 'invalid' });
     expect(lines.filter((l) => l.event === 'login.blocked' && l.client === '127.0.0.7')).toEqual([
       expect.objectContaining({ level: 40, scope: 'pair', address: DOCTOR, failures: MAX_FAILURES }),
     ]);
@@ -163,8 +163,8 @@ describe('logs and metrics', () => {
 
     const metrics = await (await fetch(`http://127.0.0.1:${world.server.ports.http}/metrics`)).text();
     const value = (pattern: RegExp) => Number(pattern.exec(metrics)?.[1] ?? NaN);
-    expect(value(/^mssgw_login_failures_total\{door="smtp",reason="invalid"\} (\d+)$/m)).toBeGreaterThanOrEqual(MAX_FAILURES);
-    expect(value(/^mssgw_login_failures_total\{door="smtp",reason="blocked"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^mssgw_login_failures_total\{door="submission",reason="invalid"\} (\d+)$/m)).toBeGreaterThanOrEqual(MAX_FAILURES);
+    expect(value(/^mssgw_login_failures_total\{door="submission",reason="blocked"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
     expect(value(/^mssgw_login_blocks_total\{scope="pair"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
   });
 });

@@ -234,7 +234,7 @@ describe('relay between two gateways over mutual TLS', () => {
         .split('\n')
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as { msg?: string; door?: string; err?: { message?: string } })
-        .filter((e) => e.msg === 'SMTP connection error' && e.door === 'smtp' && /certificate/i.test(e.err?.message ?? ''));
+        .filter((e) => e.msg === 'SMTP connection error' && e.door === 'mx' && /certificate/i.test(e.err?.message ?? ''));
     await waitFor('B to log the refused client certificate', () => certificateRefusals().length > 0, {
       lastSeen: () => b.server.logs().slice(-2000),
     });

@@ -211,7 +211,7 @@ describe('metrics', () => {
     const text = await (await fetch(`http://127.0.0.1:${world.server.ports.http}/metrics`)).text();
     expect(text).toMatch(/mssgw_messages_total\{door="submission",outcome="accepted"\} [1-9]/);
     expect(text).toMatch(/mssgw_refusals_total\{door="submission",code="MAILBOX_UNAVAILABLE"\} [1-9]/);
-    expect(text).toMatch(/mssgw_refusals_total\{door="smtp",code="SENDER_NOT_TRUSTED"\} [1-9]/);
+    expect(text).toMatch(/mssgw_refusals_total\{door="mx",code="SENDER_NOT_TRUSTED"\} [1-9]/);
     expect(text).not.toContain('@');
   });
 });

@@ -38,7 +38,7 @@ const LYON_CERTIFICATE = { authorized: true, names: ['mx.ch-lyon.mssante.fr'] };
 /** Sends as `from` through the given door; the authenticated mailbox is the sender for local doors. */
 function send(origin: Origin, from: string, to: string | string[], mail: SendMailOptions = {}): Promise<Outcome> {
   const recipients = Array.isArray(to) ? to : [to];
-  const mx = origin === 'smtp-mx';
+  const mx = origin === 'mx';
   return submit(
     gateway.pipeline,
     { origin, address: from, authenticatedAs: mx ? undefined : from, client: { ip: '127.0.0.1', ...(mx ? { certificate: LYON_CERTIFICATE } : {}) } },
@@ -120,14 +120,14 @@ describe('a citizen writes', () => {
     expect(await gateway.store.conversations.hasWritten(REMOTE_DOCTOR, JEANNE)).toBe(false);
     expect(refusalCode(await asCitizen(JEANNE, REMOTE_DOCTOR, { subject: 'Bonjour' }))).toBe('NO_PRIOR_CONTACT');
     // Another operator may not open our professionals' doors either.
-    messageIdOf(await send('smtp-mx', REMOTE_DOCTOR, JEANNE, { subject: 'Lyon', replyTo: [COLLEAGUE, `secretariat@ch-lyon.mssante.fr`] }));
+    messageIdOf(await send('mx', REMOTE_DOCTOR, JEANNE, { subject: 'Lyon', replyTo: [COLLEAGUE, `secretariat@ch-lyon.mssante.fr`] }));
     expect(await gateway.store.conversations.hasWritten(COLLEAGUE, JEANNE)).toBe(false);
     expect(await gateway.store.conversations.hasWritten('secretariat@ch-lyon.mssante.fr', JEANNE)).toBe(true);
   });
 
   it('to a professional of another operator who wrote first, through the relay', async () => {
     expect(refusalCode(await asCitizen(PAUL, REMOTE_DOCTOR))).toBe('NO_PRIOR_CONTACT');
-    messageIdOf(await send('smtp-mx', REMOTE_DOCTOR, PAUL, { subject: 'De Lyon' }));
+    messageIdOf(await send('mx', REMOTE_DOCTOR, PAUL, { subject: 'De Lyon' }));
     expect((await asCitizen(PAUL, REMOTE_DOCTOR, { subject: 'Re: De Lyon' })).accepted).toBe(true);
     const due = await gateway.store.relay.due(new Date(Date.now() + 1000), 10);
     expect(due.map((r) => [r.sender, r.recipient])).toContainEqual([PAUL, REMOTE_DOCTOR]);
@@ -180,7 +180,7 @@ describe('a bounce from another operator', () => {
   it('reaches the citizen but counts as no one having written', async () => {
     const outcome = await submit(
       gateway.pipeline,
-      { origin: 'smtp-mx', address: '', client: { ip: '127.0.0.1', certificate: LYON_CERTIFICATE } },
+      { origin: 'mx', address: '', client: { ip: '127.0.0.1', certificate: LYON_CERTIFICATE } },
       [JEANNE],
       () => compose({ from: 'MAILER-DAEMON@mx.ch-lyon.mssante.fr', to: JEANNE, subject: 'Undelivered Mail', text: 'bounce' }),
     );

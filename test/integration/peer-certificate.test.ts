@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 function fromPeer(certificate?: { authorized: boolean; names: string[] }): Promise<Outcome> {
-  return submit(gateway.pipeline, { origin: 'smtp-mx', address: REMOTE_DOCTOR, client: { ip: '127.0.0.1', certificate } }, [COLLEAGUE], () =>
+  return submit(gateway.pipeline, { origin: 'mx', address: REMOTE_DOCTOR, client: { ip: '127.0.0.1', certificate } }, [COLLEAGUE], () =>
     compose({ from: REMOTE_DOCTOR, to: COLLEAGUE, subject: 'Avis', text: 'x' }),
   );
 }

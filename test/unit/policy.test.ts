@@ -33,7 +33,7 @@ function code(decision: ReturnType<typeof decideRecipient>) {
 
 describe('the sender (rules 1 and 7)', () => {
   it('on the MX: a trusted operator, never one of our own addresses', () => {
-    const mx = (place: Place): SenderFacts => ({ origin: 'smtp-mx', party: { ...doctor, address: 'x@lyon.fr' }, place });
+    const mx = (place: Place): SenderFacts => ({ origin: 'mx', party: { ...doctor, address: 'x@lyon.fr' }, place });
     expect(decideSender(mx({ where: 'trusted' }))).toBeUndefined();
     expect(decideSender(mx({ where: 'outside' }))?.code).toBe('SENDER_NOT_TRUSTED');
     expect(decideSender(mx(open))?.code).toBe('SPOOFED_SENDER');
@@ -55,7 +55,7 @@ describe('the sender (rules 1 and 7)', () => {
     expect(decideAuthor(fromDoctor, authors(['boss@hopital.fr', 'local']))?.code).toBe('SPOOFED_SENDER');
     expect(decideAuthor(fromDoctor, authors([doctor.address, 'local'], ['boss@hopital.fr', 'local']))?.code).toBe('SPOOFED_SENDER');
     expect(decideAuthor(fromDoctor, authors())?.code).toBe('INVALID_AUTHOR');
-    const mx: SenderFacts = { origin: 'smtp-mx', party: doctor, place: { where: 'trusted' } };
+    const mx: SenderFacts = { origin: 'mx', party: doctor, place: { where: 'trusted' } };
     expect(decideAuthor(mx, authors(['x@lyon.fr', 'trusted']))).toBeUndefined();
     expect(decideAuthor(mx, authors(['dr@hopital.fr', 'local']))?.code).toBe('SPOOFED_SENDER');
     // rule 1 holds for the author too, not only the envelope
@@ -72,7 +72,7 @@ describe('the sender (rules 1 and 7)', () => {
 describe('a peer certificate (rule 7 on the MX)', () => {
   const lyon: PeerFacts = { names: ['mx.ch-lyon.mssante.fr'], attached: [] };
   const mx = (address: string, peer: PeerFacts = lyon): SenderFacts => ({
-    origin: 'smtp-mx',
+    origin: 'mx',
     party: { role: 'professional', address, pharmacy: false },
     place: { where: 'trusted' },
     peer,
@@ -139,7 +139,7 @@ describe('a recipient (rules 2 to 6)', () => {
 
   it('outside the trust space, or relayed from another operator: refused', () => {
     expect(code(decideRecipient(fromDoctor, to(doctor, { where: 'outside' }), wrote(false)))).toBe('RECIPIENT_NOT_TRUSTED');
-    const mx: SenderFacts = { origin: 'smtp-mx', party: doctor, place: { where: 'trusted' } };
+    const mx: SenderFacts = { origin: 'mx', party: doctor, place: { where: 'trusted' } };
     expect(code(decideRecipient(mx, to(doctor, { where: 'trusted' }), wrote(false)))).toBe('RELAY_DENIED');
   });
 
@@ -209,11 +209,11 @@ describe('conversations', () => {
 
 describe('logging in', () => {
   it('is for open mailboxes; citizens only through the webmail', () => {
-    expect(mayLogIn({ state: 'open', kind: 'PER' }, 'smtp')).toBe(true);
+    expect(mayLogIn({ state: 'open', kind: 'PER' }, 'submission')).toBe(true);
     expect(mayLogIn({ state: 'open', kind: 'ORG' }, 'imap')).toBe(true);
-    expect(mayLogIn({ state: 'closed', kind: 'PER' }, 'smtp')).toBe(false);
+    expect(mayLogIn({ state: 'closed', kind: 'PER' }, 'submission')).toBe(false);
     expect(mayLogIn({ state: 'open', kind: 'CITIZEN' }, 'webmail')).toBe(true);
-    expect(mayLogIn({ state: 'open', kind: 'CITIZEN' }, 'smtp')).toBe(false);
+    expect(mayLogIn({ state: 'open', kind: 'CITIZEN' }, 'submission')).toBe(false);
     expect(mayLogIn({ state: 'open', kind: 'CITIZEN' }, 'imap')).toBe(false);
     expect(mayLogIn({ state: 'opposed', kind: 'CITIZEN' }, 'webmail')).toBe(false);
   });

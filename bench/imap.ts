@@ -17,7 +17,9 @@
  * dovecot.sh), or with `--dovecot`; `--no-dovecot` skips it. Its mailbox is seeded through
  * Postfix when empty. Flags (all `--name=value`):
  *   --runs=N (1–5, default 1)   --only=fetch10,random50,…   --count=N (default 2000)
- *   --tls=starttls|imaps        --idle=N (default 1000)     --seed=N (default 42)
+ *   --tls=starttls|imaps|none   --idle=N (default 1000)     --seed=N (default 42)
+ *                   none: clear text on both sides, as the kit's published Dovecot figures
+ *                   (ours with imap.clearTextLoginFrom: 127.0.0.1, Dovecot trusts loopback)
  *   --workers=N     our IMAP served by N worker processes (config imap.workers; their
  *                   memory and CPU are counted with the server's, as Dovecot's processes are)
  *   --profile=DIR   our server runs under `node --cpu-prof` (seeding excluded); the profile's
@@ -57,7 +59,7 @@ interface Options {
   idle: number;
   /** IMAP worker processes of our server (config imap.workers) */
   workers: number;
-  tls: 'starttls' | 'imaps';
+  tls: 'starttls' | 'imaps' | 'none';
   dovecot: 'auto' | 'yes' | 'no';
   data?: string;
   profile?: string;
@@ -94,7 +96,7 @@ function parseOptions(flags: string[]): Options {
       const bad = value.split(',').filter((m) => !MEASURES.includes(m as Measure));
       if (bad.length) throw new Error(`--only: unknown ${bad.join(', ')}; known: ${MEASURES.join(', ')}`);
       o.only = value.split(',') as Measure[];
-    } else if (key === 'tls' && (value === 'starttls' || value === 'imaps')) o.tls = value;
+    } else if (key === 'tls' && (value === 'starttls' || value === 'imaps' || value === 'none')) o.tls = value;
     else if (key === 'dovecot') o.dovecot = 'yes';
     else if (key === 'no-dovecot') o.dovecot = 'no';
     else if (key === 'data' && value) o.data = path.resolve(value);
@@ -330,7 +332,12 @@ interface OurServer {
 async function startOurs(box: Sandbox, o: Options, profiled: boolean): Promise<OurServer> {
   // Dovecot's bench peer allows 5,000 connections per user and IP: the same here.
   const configFile = path.join(box.dir, 'config-bench.json');
-  const imap = { maxConnectionsPerClient: 5000, maxConnectionsPerMailbox: 5000, ...(o.workers > 1 ? { workers: o.workers } : {}) };
+  const imap = {
+    maxConnectionsPerClient: 5000,
+    maxConnectionsPerMailbox: 5000,
+    ...(o.workers > 1 ? { workers: o.workers } : {}),
+    ...(o.tls === 'none' ? { clearTextLoginFrom: ['127.0.0.1'] } : {}),
+  };
   writeFileSync(configFile, JSON.stringify({ log: { level: 'warn' }, imap }));
   const nodeFlags = profiled ? ['--cpu-prof', `--cpu-prof-dir=${o.profile}`] : [];
   const ports = { MSS_SMTP_PORT: '0', MSS_SUBMISSION_PORT: '0', MSS_IMAP_PORT: '0', MSS_IMAPS_PORT: '0', MSS_HTTP_PORT: '0' };

@@ -115,6 +115,12 @@ const schema = z.strictObject({
        * sharing both IMAP ports over the same data folder (src/imap/workers.ts)
        */
       workers: z.number().int().min(1).max(64).default(1),
+      /**
+       * client addresses (or prefixes) that may log in without TLS, as Dovecot's
+       * login_trusted_networks: a TLS-terminating proxy on this host, or a benchmark run like
+       * for like against a clear-text peer. Empty by default; anything here is logged as OPT-OUT.
+       */
+      clearTextLoginFrom: z.array(ipOrPrefix).default([]),
     })
     .prefault({}),
   auth: z

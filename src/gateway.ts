@@ -161,6 +161,12 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       'OPT-OUT: the MX accepts peers without a client certificate; senders are not bound to a certificate (development only)',
     );
   }
+  if (config.imap.clearTextLoginFrom.length > 0) {
+    log.warn(
+      { setting: 'imap.clearTextLoginFrom', clients: config.imap.clearTextLoginFrom },
+      'OPT-OUT: these clients may log in to IMAP without TLS (a TLS-terminating proxy or a benchmark only)',
+    );
+  }
   await seedDomains(store, config);
   const blobs = fsBlobStore(config.dataDir);
   const metrics = createMetrics();

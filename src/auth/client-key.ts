@@ -48,10 +48,10 @@ export function isClientText(text: string): boolean {
 }
 
 /**
- * Clients never blocked as a whole (a hospital's NAT, the webmail's proxy): entries are IP
- * addresses or CIDR prefixes. Their user names are still counted one by one.
+ * A list of client addresses: IP addresses or CIDR prefixes. Used for the clients never blocked
+ * as a whole (a hospital's NAT, the webmail's proxy) and those allowed clear-text IMAP logins.
  */
-export function exemptClients(entries: string[]): (ip: string) => boolean {
+export function clientList(entries: string[]): (ip: string) => boolean {
   const list = new BlockList();
   for (const entry of entries) {
     const [address, bits] = entry.split('/') as [string, string | undefined];

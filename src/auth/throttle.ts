@@ -10,7 +10,7 @@
  * The counters live in the store, so `mssgw auth` in another process sees and lifts blocks.
  */
 import type { LoginCounter, LoginCounterKey, LoginCounterScope, LoginThrottleStore } from '../store/types.js';
-import { clientKey, exemptClients } from './client-key.js';
+import { clientKey, clientList } from './client-key.js';
 import { loginName } from './login-name.js';
 import { blockMs, type Penalty } from './penalty.js';
 
@@ -52,7 +52,7 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 const asBlock = (c: LoginCounter, until: Date): Block => ({ scope: c.scope, address: c.address, client: c.client, failures: c.failures, until });
 
 export function createThrottle(store: LoginThrottleStore, settings: ThrottleSettings, clock: () => number = Date.now): Throttle {
-  const isExempt = exemptClients(settings.exemptClients);
+  const isExempt = clientList(settings.exemptClients);
   const windowMs = settings.failureWindowSeconds * 1000;
   const penalty = (scope: LoginCounterScope): Penalty => ({
     maxFailures: scope === 'pair' ? settings.maxFailures : settings.clientMaxFailures,

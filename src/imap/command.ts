@@ -78,6 +78,8 @@ export interface ImapSession {
   readonly selected?: SelectedFolder;
   /** the connection is under TLS (IMAPS, or after STARTTLS) */
   readonly secure: boolean;
+  /** a password may be given: under TLS, or from a client allowed clear-text logins */
+  readonly loginAllowed: boolean;
   readonly clientIp: string;
   /** ENABLEd extensions (CONDSTORE, QRESYNC, UTF8=ACCEPT), upper-cased */
   readonly enabled: Set<string>;

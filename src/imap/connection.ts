@@ -30,6 +30,8 @@ export interface ConnectionDeps {
   timeouts: ConnectionTimeouts;
   /** for STARTTLS */
   secureContext: SecureContext;
+  /** this client may log in without TLS (imap.clearTextLoginFrom) */
+  clearTextLogin?: boolean;
   /** told once the connection is gone */
   onClose(): void;
 }
@@ -57,6 +59,9 @@ export class ImapConnection implements SessionPort {
   private ending = false;
   secure: boolean;
   peer: PeerIdentity | undefined;
+  get loginAllowed(): boolean {
+    return this.secure || this.deps.clearTextLogin === true;
+  }
 
   constructor(
     socket: Socket,
@@ -90,7 +95,7 @@ export class ImapConnection implements SessionPort {
 
   capabilities(): string[] {
     return capabilities(
-      { secure: this.secure, state: this.session.state, has: (c) => this.session.has(c), certificate: this.peer?.authorized === true },
+      { secure: this.secure, loginAllowed: this.loginAllowed, state: this.session.state, has: (c) => this.session.has(c), certificate: this.peer?.authorized === true },
       this.deps.services.config.limits.maxMessageBytes,
     );
   }

@@ -13,6 +13,7 @@ import { COMMANDS } from './commands/registry.js';
 import { ImapConnection, type ConnectionDeps } from './connection.js';
 import type { MailboxSeats } from './session.js';
 import type { ConnectionCounter, ImapCounts } from './worker-counts.js';
+import { clientList } from '../auth/client-key.js';
 import { ConnectionLimits } from '../net/connection-limits.js';
 import { serverTlsOptions, type TlsMaterial } from '../tls/certificates.js';
 
@@ -56,6 +57,7 @@ export function createImapListeners(deps: ImapServerDeps): ImapListener[] {
   const { config, log, metrics } = services;
   const imap = config.imap;
   const tlsOptions = serverTlsOptions(deps.tls, config.tls);
+  const clearText = clientList(imap.clearTextLoginFrom);
   const secureContext = createSecureContext(tlsOptions);
   const commands = new Map(COMMANDS.map((spec) => [spec.name, spec]));
   const limits: ConnectionCounter = deps.counts?.connections ?? new ConnectionLimits({ total: imap.maxConnections, perClient: imap.maxConnectionsPerClient });
@@ -86,6 +88,7 @@ export function createImapListeners(deps: ImapServerDeps): ImapListener[] {
     const connection = new ImapConnection(socket, {
       ...common,
       id,
+      clearTextLogin: door === 'imap' && clearText(ip),
       onClose: () => {
         open.delete(connection);
         if (!over) {

@@ -20,6 +20,8 @@ import type { PeerIdentity } from '../tls/peer-identity.js';
 export interface SessionPort {
   readonly writer: ResponseWriter;
   readonly secure: boolean;
+  /** under TLS, or from a client allowed clear-text logins (imap.clearTextLoginFrom) */
+  readonly loginAllowed: boolean;
   /** the verified client certificate, once under TLS */
   readonly peer: PeerIdentity | undefined;
   readLine(): Promise<string>;
@@ -105,6 +107,9 @@ export class Session implements ImapSession {
   }
   get secure(): boolean {
     return this.port.secure;
+  }
+  get loginAllowed(): boolean {
+    return this.port.loginAllowed;
   }
   get busy(): boolean {
     return this.running !== undefined;

@@ -13,6 +13,8 @@ export interface RawImapOptions {
   ca?: Buffer;
   cert?: Buffer;
   key?: Buffer;
+  /** plain port only: connect from this loopback address (127.x.y.z), another client as the server sees it */
+  localAddress?: string;
 }
 
 export class RawImap {
@@ -33,7 +35,7 @@ export class RawImap {
   static async connect(options: RawImapOptions): Promise<RawImap> {
     const socket = options.tls
       ? tlsConnect({ host: '127.0.0.1', port: options.port, ca: options.ca, servername: 'localhost', cert: options.cert, key: options.key })
-      : netConnect({ host: '127.0.0.1', port: options.port });
+      : netConnect({ host: '127.0.0.1', port: options.port, localAddress: options.localAddress });
     await new Promise<void>((resolve, reject) => {
       socket.once(options.tls ? 'secureConnect' : 'connect', () => resolve());
       socket.once('error', reject);

@@ -27,7 +27,7 @@ export const authenticate: CommandSpec = {
     if (!mechanism || command.args.length > 2 || (command.args.length === 2 && initial === undefined)) {
       return bad('Syntaxe : AUTHENTICATE mécanisme [réponse] / Syntax: AUTHENTICATE mechanism [initial-response]');
     }
-    if (!session.secure) return PRIVACY_REQUIRED();
+    if (!session.loginAllowed) return PRIVACY_REQUIRED();
     if (mechanism !== 'PLAIN' && mechanism !== 'EXTERNAL') {
       return no('Mécanisme d\'authentification non pris en charge (PLAIN, EXTERNAL) / Unsupported authentication mechanism (PLAIN, EXTERNAL)', 'CANNOT');
     }

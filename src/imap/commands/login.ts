@@ -7,7 +7,7 @@ export const login: CommandSpec = {
   name: 'LOGIN',
   states: ['not-authenticated'],
   async handle(ctx, command) {
-    if (!ctx.session.secure) return PRIVACY_REQUIRED();
+    if (!ctx.session.loginAllowed) return PRIVACY_REQUIRED();
     const [user, password] = command.args.map(astring);
     if (command.args.length !== 2 || user === undefined || password === undefined) {
       return bad('Syntaxe : LOGIN utilisateur mot-de-passe / Syntax: LOGIN user password');

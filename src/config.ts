@@ -164,6 +164,25 @@ const schema = z.strictObject({
       webmailUrl: z.string().default('http://localhost:8080/'),
     })
     .prefault({}),
+  web: z
+    .strictObject({
+      /** a session ends after this long without a call */
+      sessionIdleMinutes: positiveInt.default(30),
+      /** and at most this long after logging in */
+      sessionHours: positiveInt.default(12),
+      /**
+       * proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or CIDR prefixes):
+       * behind a TLS-terminating proxy, the session cookie is Secure and passwords are accepted
+       */
+      trustProxy: z.array(ipOrPrefix).default([]),
+      /** API calls per minute from one client address (the login throttle comes on top) */
+      rateLimitPerMinute: positiveInt.default(600),
+      /** login attempts per minute from one client address, before the throttle's counters */
+      loginRatePerMinute: positiveInt.default(30),
+      /** bytes of one JSON request body */
+      maxBodyBytes: positiveInt.default(256 * 1024),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

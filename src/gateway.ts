@@ -20,7 +20,8 @@ import { fsBlobStore } from './store/fs/blobs.js';
 import { openStore } from './store/open.js';
 import type { BlobStore, Store } from './store/types.js';
 import { initCertificates, readTlsMaterial } from './tls/certificates.js';
-import { createHttpServer } from './web/http.js';
+import { createWebApp } from './web/app.js';
+import type { FastifyInstance } from 'fastify';
 import { startOrphanSweep } from './jobs/orphans.js';
 import { startRetentionJob } from './jobs/retention.js';
 
@@ -96,15 +97,15 @@ function listenOn(name: DoorName, server: Server, port: number, host: string): P
   });
 }
 
-function httpListener(server: Server): Listener {
+/** The HTTP door (Fastify): close() ends keep-alive connections and event streams too. */
+function httpListener(app: FastifyInstance): Listener {
   return {
     name: 'http',
-    listen: (port, host) => listenOn('http', server, port, host),
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        (server as Server & { closeIdleConnections?: () => void }).closeIdleConnections?.();
-      }),
+    listen: async (port, host) => {
+      await app.ready();
+      return listenOn('http', app.server, port, host);
+    },
+    close: () => app.close(),
   };
 }
 
@@ -199,7 +200,9 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     ...(config.imap.workers > 1
       ? imapWorkerListeners(config, log, metrics)
       : createImapListeners({ services: { config, store, blobs, login, log, metrics }, tls }).map(imapListener)),
-    httpListener(createHttpServer({ metrics, clientSetup: { config, domains: store.domains, ports: () => ports, caPem: tls.ca } })),
+    httpListener(
+      await createWebApp({ config, store, blobs, pipeline, login, log, metrics, clientSetup: { config, domains: store.domains, ports: () => ports, caPem: tls.ca } }),
+    ),
   ];
 
   const ports: Gateway['ports'] = {};

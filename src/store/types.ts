@@ -67,10 +67,13 @@ export interface MailboxStore {
   create(mailbox: NewMailbox): Promise<Mailbox>;
   byAddress(address: string): Promise<Mailbox | undefined>;
   byIns(ins: string): Promise<Mailbox | undefined>;
+  byId(id: number): Promise<Mailbox | undefined>;
   /** the stored hash, for login; undefined when none is set */
   passwordHash(address: string): Promise<string | undefined>;
   setPasswordHash(address: string, hash: string): Promise<boolean>;
   setState(address: string, state: MailboxState): Promise<boolean>;
+  /** the citizen's own address for the generic notifications; null stops them */
+  setPersonalEmail(address: string, email: string | null): Promise<boolean>;
   list(): Promise<Mailbox[]>;
   /** records that the mailbox was used (a login, a message sent), for the inactivity rule; an hour is its grain */
   touch(address: string): Promise<void>;
@@ -401,6 +404,8 @@ export interface RecordDocument extends Omit<Filing, 'cda' | 'pdf' | 'contentHas
 export interface RecordStore {
   /** every document of a citizen's record, current and replaced, newest filing first */
   list(citizen: string): Promise<RecordDocument[]>;
+  /** one document of this citizen's record by its row id (undefined when it is another's) */
+  byId(citizen: string, id: number): Promise<RecordDocument | undefined>;
   /** whether this document id is already filed for this citizen (same id twice: filed once) */
   has(citizen: string, documentId: string): Promise<boolean>;
   /** what the version rules need: the document filed under this id, and every version of this set */
@@ -600,6 +605,33 @@ export interface LoginThrottleStore {
   prune(before: Date): Promise<number>;
 }
 
+/** A webmail session, found by the SHA-256 of its cookie's token. */
+export interface WebSession {
+  tokenHash: string;
+  mailboxId: number;
+  createdAt: Date;
+  seenAt: Date;
+  /** the session ends at the earlier of these */
+  idleUntil: Date;
+  expiresAt: Date;
+  /** the client address at login, for the activity history */
+  client: string | null;
+}
+
+export interface WebSessionStore {
+  create(session: Omit<WebSession, 'seenAt'>): Promise<void>;
+  /** the session, unless it has ended by `now` */
+  find(tokenHash: string, now: Date): Promise<WebSession | undefined>;
+  /** a call was made: the idle deadline moves (never past the absolute one) */
+  touch(tokenHash: string, at: Date, idleUntil: Date): Promise<void>;
+  /** false when there was no such session */
+  remove(tokenHash: string): Promise<boolean>;
+  /** every session of the mailbox ("log out everywhere"); returns how many */
+  removeAll(mailboxId: number): Promise<number>;
+  /** forgets the sessions that have ended; returns how many */
+  prune(now: Date): Promise<number>;
+}
+
 export interface Store {
   domains: DomainStore;
   trust: TrustStore;
@@ -615,5 +647,6 @@ export interface Store {
   record: RecordStore;
   retention: RetentionStore;
   loginThrottle: LoginThrottleStore;
+  webSessions: WebSessionStore;
   close(): Promise<void>;
 }

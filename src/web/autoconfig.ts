@@ -30,6 +30,10 @@ const THUNDERBIRD_PATHS = new Set(['/mail/config-v1.1.xml', '/.well-known/autoco
 const ISPDB_PREFIX = '/autoconfig/v1.1/';
 const APPLE_PATH = '/apple/mail.mobileconfig';
 
+/** the paths this module answers (the HTTP door routes them here) and the ISPDB prefix */
+export const CLIENT_SETUP_PATHS = [...THUNDERBIRD_PATHS, APPLE_PATH];
+export const CLIENT_SETUP_PREFIX = ISPDB_PREFIX;
+
 function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -12,6 +12,7 @@ import { sqliteMessages } from './messages.js';
 import { sqliteNotificationQueue, sqliteRelayQueue } from './queues.js';
 import { sqliteRecord } from './record.js';
 import { sqliteRetention } from './retention.js';
+import { sqliteWebSessions } from './web-sessions.js';
 
 export function openSqliteStore(dataDir: string): Store {
   const db = openDatabase(dataDir);
@@ -31,6 +32,7 @@ export function openSqliteStore(dataDir: string): Store {
     record: sqliteRecord(db),
     retention: sqliteRetention(db, changes),
     loginThrottle: sqliteLoginThrottle(db),
+    webSessions: sqliteWebSessions(db),
     async close() {
       changes.close();
       db.close();

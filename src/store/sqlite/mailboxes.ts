@@ -45,6 +45,7 @@ export function sqliteMailboxes(db: Db): MailboxStore {
   const byId = db.prepare(`SELECT ${COLUMNS} FROM mailboxes WHERE id = ?`);
   const hash = db.prepare('SELECT password_hash FROM mailboxes WHERE address = ?').pluck();
   const setHash = db.prepare('UPDATE mailboxes SET password_hash = ? WHERE address = ?');
+  const setEmail = db.prepare('UPDATE mailboxes SET personal_email = ? WHERE address = ?');
   const setState = db.prepare('UPDATE mailboxes SET state = ?, state_at = ? WHERE address = ?');
   const list = db.prepare(`SELECT ${COLUMNS} FROM mailboxes ORDER BY kind = 'CITIZEN', address`);
   // Inactivity is counted in days: one write an hour is enough, and a burst of logins then
@@ -83,6 +84,10 @@ export function sqliteMailboxes(db: Db): MailboxStore {
       const row = byAddress.get(address) as MailboxRow | undefined;
       return row && toMailbox(row);
     },
+    async byId(id) {
+      const row = byId.get(id) as MailboxRow | undefined;
+      return row && toMailbox(row);
+    },
     async byIns(ins) {
       const row = byIns.get(ins) as MailboxRow | undefined;
       return row && toMailbox(row);
@@ -92,6 +97,9 @@ export function sqliteMailboxes(db: Db): MailboxStore {
     },
     async setPasswordHash(address, value) {
       return setHash.run(value, address).changes === 1;
+    },
+    async setPersonalEmail(address, email) {
+      return setEmail.run(email, address).changes === 1;
     },
     async setState(address, state) {
       return setState.run(state, now(), address).changes === 1;

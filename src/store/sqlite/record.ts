@@ -173,10 +173,15 @@ export function recordFiler(db: Db) {
 export function sqliteRecord(db: Db): RecordStore {
   const list = db.prepare('SELECT * FROM record_documents WHERE citizen = ? ORDER BY filed_at DESC, id DESC');
   const has = db.prepare('SELECT 1 FROM record_documents WHERE citizen = ? AND document_id = ?').pluck();
+  const byRow = db.prepare('SELECT * FROM record_documents WHERE citizen = ? AND id = ?');
   const facts = factsReader(db);
   return {
     async list(citizen) {
       return (list.all(citizen) as RecordRow[]).map(toDocument);
+    },
+    async byId(citizen, id) {
+      const row = byRow.get(citizen, id) as RecordRow | undefined;
+      return row && toDocument(row);
     },
     async has(citizen, documentId) {
       return has.get(citizen, documentId) !== undefined;

@@ -36,6 +36,14 @@ export function categoryName(category: Category): string {
   return CATEGORY_NAMES[category];
 }
 
+/**
+ * Rule 6, from the record: a document the citizen keeps under "Ordonnances et soins" counts as a
+ * prescription they may send a pharmacy, whatever its type code (a scanned ordonnance too).
+ */
+export function isPrescriptionInRecord(category: string): boolean {
+  return category === 'ORDONNANCES_SOINS';
+}
+
 /** Rule 6: a prescription a pharmacy fills (see TypeCode.prescription). */
 export function isPrescriptionCode(code: string): boolean {
   return PRESCRIPTIONS.has(code.trim());

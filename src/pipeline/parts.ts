@@ -17,6 +17,7 @@ import type { Readable } from 'node:stream';
 import { Splitter, type MimeNode } from '@zone-eu/mailsplit';
 import { claimsToBeCda } from '../documents/cda.js';
 import type { Attachment } from '../documents/check.js';
+import { decodeQuotedPrintable } from '../mime/transfer.js';
 import { sniff } from '../documents/sniff.js';
 import { decodeWords, firstField, headerText, parseHeaderFields } from '../mime/header.js';
 
@@ -92,20 +93,6 @@ async function splitLeaves(source: Readable | Buffer, onLeaf: (leaf: Leaf) => vo
     source.pipe(splitter);
   }
   await done;
-}
-
-/** RFC 2045 §6.7, leniently: soft line breaks dropped, =XX decoded, transport padding removed. */
-export function decodeQuotedPrintable(raw: Buffer): Buffer {
-  const lines = raw.toString('latin1').split('\n');
-  const out: string[] = [];
-  lines.forEach((line, i) => {
-    let text = line.replace(/\r$/, '').replace(/[ \t]+$/, '');
-    const soft = text.endsWith('=');
-    if (soft) text = text.slice(0, -1);
-    out.push(text.replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))));
-    if (!soft && i < lines.length - 1) out.push('\r\n');
-  });
-  return Buffer.from(out.join(''), 'latin1');
 }
 
 /** One uuencoded line: a length character, then 4 characters for each 3 bytes. */

@@ -3,7 +3,7 @@
  * the webmail). A door opens a transaction for a sender, adds recipients, then hands over the
  * body; it turns each refusal into its own kind of answer but decides nothing itself.
  */
-import { decideSender, type SenderFacts } from '../domain/policy.js';
+import { decideSender, type Condition, type SenderFacts } from '../domain/policy.js';
 import { refusal, type Refusal } from '../domain/refusals.js';
 import { candidateDomains, type PeerFacts } from '../domain/trust.js';
 import type { PipelineDeps } from './deps.js';
@@ -16,6 +16,11 @@ export type { PipelineDeps, PipelineEvents } from './deps.js';
 export interface Pipeline {
   /** MAIL FROM: decides the sender; a transaction to add recipients to, or the refusal */
   open(input: SenderInput): Promise<MailTransaction | Refusal>;
+  /**
+   * What the envelope rules would say of this sender writing to this recipient, recording
+   * nothing: the webmail tells a person beforehand that a reply is not allowed, and why.
+   */
+  preview(input: SenderInput, recipient: string): Promise<{ refusal: Refusal } | { conditions: Condition[] }>;
   facts: FactFinder;
 }
 
@@ -32,6 +37,16 @@ export function createPipeline(options: Omit<PipelineDeps, 'facts'>): Pipeline {
       const verdict = decideSender(sender);
       if (verdict) return audited(deps, input, verdict);
       return new MailTransaction(deps, input, sender);
+    },
+    async preview(input, recipient) {
+      const peer = await peerFacts(deps, input);
+      if (peer && 'code' in peer) return { refusal: peer };
+      const sender = await senderFacts(deps, input, peer);
+      if ('code' in sender) return { refusal: sender };
+      const verdict = decideSender(sender);
+      if (verdict) return { refusal: verdict };
+      const decided = await new MailTransaction(deps, input, sender).decide(recipient);
+      return 'refusal' in decided ? { refusal: decided.refusal } : { conditions: decided.accepted.conditions };
     },
   };
 }

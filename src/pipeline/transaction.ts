@@ -5,7 +5,7 @@
  * message is acknowledged only once its body is on disk and its delivery committed.
  */
 import type { Readable } from 'node:stream';
-import { isPrescriptionCode } from '../domain/categories.js';
+import { isPrescriptionCode, isPrescriptionInRecord } from '../domain/categories.js';
 import { decideAuthor, decideContent, decideRecipient, type SenderFacts } from '../domain/policy.js';
 import { refusal, type Refusal } from '../domain/refusals.js';
 import { judge, readAttachments, type CdaDocument } from '../documents/check.js';
@@ -34,11 +34,18 @@ export class MailTransaction {
 
   /** RCPT TO: decides one recipient from the envelope; returns the refusal, if any. */
   async addRecipient(text: string): Promise<Refusal | undefined> {
+    const decided = await this.decide(text);
+    if ('refusal' in decided) return this.refused(decided.target, decided.refusal);
+    if (!this.recipients.some((r) => r.address === decided.accepted.address)) this.recipients.push(decided.accepted);
+    return undefined;
+  }
+
+  /** The envelope's decision on one recipient, recording nothing (a door may ask beforehand). */
+  async decide(text: string): Promise<{ accepted: AcceptedRecipient } | { refusal: Refusal; target: string }> {
     const described = await this.deps.facts.describe(text);
-    if (!described.ok) return this.refused(text, described.refusal);
+    if (!described.ok) return { refusal: described.refusal, target: text };
     const { facts } = described;
     const address = facts.party.address;
-    if (this.recipients.some((r) => r.address === address)) return undefined;
     const sender = this.sender.party;
 
     // The ledger is read only for a citizen writing to a professional.
@@ -47,9 +54,8 @@ export class MailTransaction {
       written = await this.deps.store.conversations.hasWritten(address, sender.address);
     }
     const decision = decideRecipient(this.sender, facts, () => ({ professionalHasWritten: written }));
-    if (!decision.accepted) return this.refused(address, decision.refusal);
-    this.recipients.push({ address, facts, conditions: decision.conditions });
-    return undefined;
+    if (!decision.accepted) return { refusal: decision.refusal, target: address };
+    return { accepted: { address, facts, conditions: decision.conditions } };
   }
 
   /** DATA: streams the message to disk, checks it, and delivers it or says why not. */
@@ -118,7 +124,7 @@ export class MailTransaction {
     }
 
     const all = [...documents.values()].flat();
-    const hasPrescription = all.some((d) => isPrescriptionCode(d.typeCode));
+    const hasPrescription = all.some((d) => isPrescriptionCode(d.typeCode)) || (await this.recordHasPrescription());
     for (const r of this.recipients) {
       if (r.conditions.length === 0) continue;
       const conversation = await answeredConversation(this.deps, content, this.citizenOf(r));
@@ -130,6 +136,14 @@ export class MailTransaction {
       if (verdict) return { refusal: verdict };
     }
     return { documents };
+  }
+
+  /** Rule 6 from the record: the attached record documents are read from the sender's own record. */
+  private async recordHasPrescription(): Promise<boolean> {
+    const ids = this.input.recordDocumentIds ?? [];
+    if (ids.length === 0 || this.sender.party.role !== 'citizen') return false;
+    const documents = await Promise.all(ids.map((id) => this.deps.store.record.byId(this.sender.party.address, id)));
+    return documents.some((d) => d !== undefined && d.status === 'current' && isPrescriptionInRecord(d.category));
   }
 
   private citizenOf(r: AcceptedRecipient): string {

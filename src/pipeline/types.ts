@@ -23,6 +23,11 @@ export interface SenderInput {
   client: ClientInfo;
   /** RFC 3461 ENVID, kept for delivery status notifications */
   envelopeId?: string | null;
+  /**
+   * webmail: documents of the sender's own record attached to the message (row ids); the
+   * pipeline reads them from the record itself, and rule 6 may count them as prescriptions
+   */
+  recordDocumentIds?: number[];
 }
 
 export type Outcome =

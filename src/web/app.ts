@@ -26,6 +26,7 @@ import { errorHandler } from './errors.js';
 import { createSessions, notLoggedIn, type Sessions } from './sessions.js';
 import { loginRoutes, logoutRoutes } from './api/session.js';
 import { messageRoutes } from './api/messages.js';
+import { composeRoutes } from './api/compose.js';
 import { settingsRoutes } from './api/settings.js';
 import { eventRoutes } from './api/events.js';
 import { recordRoutes } from './api/record.js';
@@ -147,7 +148,7 @@ export async function createWebApp(deps: WebDeps): Promise<FastifyInstance> {
             app.csrfProtection(request, reply, (err?: Error) => (err ? reject(err) : resolve()));
           });
         });
-        for (const routes of [logoutRoutes, messageRoutes, settingsRoutes, eventRoutes, recordRoutes, activityRoutes, directoryRoutes]) routes(private_, context);
+        for (const routes of [logoutRoutes, messageRoutes, composeRoutes, settingsRoutes, eventRoutes, recordRoutes, activityRoutes, directoryRoutes]) routes(private_, context);
       });
     },
     { prefix: '/api' },

@@ -1,5 +1,161 @@
-/** Placeholder: being written (issue 10). */
-import type { FastifyInstance } from 'fastify';
+/**
+ * The mailbox as people read it: a folder's list, one message (text, sanitised HTML,
+ * attachments, whether a reply is allowed), an attachment's download. Opening a message marks
+ * it seen and sends the read receipt a professional asked for (receipts.ts). Every lookup names
+ * the logged-in mailbox: an id of another mailbox is a 404, as one that does not exist.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { MimeIndex } from '../../mime/types.js';
+import { addresses, firstName } from '../addresses.js';
+import type { StoredMessage } from '../../store/types.js';
 import type { ApiContext } from '../app.js';
+import { notFound } from '../errors.js';
+import { idParam } from '../input.js';
+import { attachmentsOf, bodiesOf, decodedPart, partText, type AttachmentRef } from '../message-parts.js';
+import { sanitiseHtml } from '../sanitize.js';
+import type { Account } from '../sessions.js';
+import { replyVerdict } from './reply-check.js';
+import { sendReceiptOnFirstOpening, type ReceiptState } from './receipt-on-open.js';
 
-export function messageRoutes(_api: FastifyInstance, _ctx: ApiContext): void {}
+const READABLE_FOLDERS = new Set(['INBOX', 'Sent', 'Drafts', 'Trash']);
+const ListQuery = z.object({
+  folder: z.string().default('INBOX'),
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+
+function summary(message: StoredMessage, mime: MimeIndex | undefined) {
+  const envelope = mime?.envelope;
+  return {
+    id: message.id,
+    from: message.from,
+    fromName: envelope ? firstName(envelope.from) : null,
+    to: envelope ? addresses(envelope.to) : [],
+    subject: message.subject,
+    date: (message.date ?? message.internalDate).toISOString(),
+    seen: message.flags.includes('\\Seen'),
+    hasAttachments: message.hasAttachments,
+    conversationId: message.conversationId,
+  };
+}
+
+/** The message of this mailbox, or a 404 that reveals nothing. */
+export async function ownMessage(ctx: ApiContext, request: FastifyRequest): Promise<{ message: StoredMessage; mime: MimeIndex }> {
+  const { mailbox } = request.account!;
+  const message = await ctx.store.messages.byId(mailbox.id, idParam(request, 'id', 'Ce message'));
+  const mime = message && (await ctx.store.messages.mime(message.blobId));
+  if (!message || !mime) throw notFound('Ce message');
+  return { message, mime };
+}
+
+/** A CDA is told by its content: a ClinicalDocument root, or a zip (an IHE XDM package). */
+async function withCdaFlag(ctx: ApiContext, blobId: string, refs: AttachmentRef[]) {
+  return Promise.all(
+    refs.map(async (a) => {
+      let isCda = a.isCda;
+      if (isCda && !a.type.includes('zip') && !/\.zip$/i.test(a.name)) {
+        const head = await partText(ctx.blobs, blobId, a.part, 8 * 1024);
+        isCda = /<(?:[\w-]+:)?ClinicalDocument[\s>]/.test(head);
+      }
+      return { index: a.index, name: a.name, type: a.type, size: a.size, isCda };
+    }),
+  );
+}
+
+export async function messageView(ctx: ApiContext, account: Account, message: StoredMessage, mime: MimeIndex, receipt: ReceiptState) {
+  const folder = await ctx.store.folders.byId(account.mailbox.id, message.folderId);
+  const refs = attachmentsOf(mime);
+  const bodies = bodiesOf(mime);
+  const text = bodies.text ? await partText(ctx.blobs, message.blobId, bodies.text) : null;
+  const rawHtml = bodies.html ? await partText(ctx.blobs, message.blobId, bodies.html) : null;
+  // An inline image (cid:) is one of the message's own parts, served from here.
+  const byContentId = new Map(refs.filter((r) => r.part.id).map((r) => [r.part.id!.replace(/^<|>$/g, ''), r.index]));
+  const html = rawHtml
+    ? sanitiseHtml(rawHtml, {
+        inlineImage: (cid) => {
+          const n = byContentId.get(cid);
+          return n === undefined ? undefined : `/api/messages/${message.id}/attachments/${n}`;
+        },
+      })
+    : null;
+  return {
+    ...summary(message, mime),
+    folder: folder?.name ?? null,
+    cc: addresses(mime.envelope.cc),
+    messageId: mime.envelope.messageId,
+    text: text ?? (html ? htmlToText(html) : ''),
+    html,
+    attachments: await withCdaFlag(ctx, message.blobId, refs),
+    receipt,
+    reply: await replyVerdict(ctx, account, message),
+  };
+}
+
+/** The text of sanitised HTML, for a message without a plain part (and for screen readers' previews). */
+function htmlToText(html: string): string {
+  return html
+    .replace(/<(br|\/p|\/div|\/li|\/tr|\/h\d)[^>]*>/gi, '\n')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+/** `attachment; filename=…` with the RFC 6266 form for names that are not plain ASCII. */
+export function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+export function messageRoutes(api: FastifyInstance, ctx: ApiContext): void {
+  const { store, blobs } = ctx;
+
+  api.get('/messages', async (request) => {
+    const { mailbox } = request.account!;
+    const parsed = ListQuery.safeParse(request.query);
+    const query = parsed.success ? parsed.data : ListQuery.parse({});
+    const folder = READABLE_FOLDERS.has(query.folder) ? await store.folders.byName(mailbox.id, query.folder) : undefined;
+    if (!folder) throw notFound('Ce dossier');
+    const page = await store.messages.page(mailbox.id, folder.id, { beforeUid: query.before, limit: query.limit + 1 });
+    const shown = page.slice(0, query.limit);
+    const messages = await Promise.all(shown.map(async (m) => summary(m, await store.messages.mime(m.blobId))));
+    return { folder: folder.name, messages, next: page.length > query.limit ? shown.at(-1)!.uid : null };
+  });
+
+  api.get('/messages/:id', async (request) => {
+    const account = request.account!;
+    const { message, mime } = await ownMessage(ctx, request);
+    const receipt = await sendReceiptOnFirstOpening(ctx, request, message, mime);
+    const view = await messageView(ctx, account, message, mime, receipt);
+    return { ...view, seen: true };
+  });
+
+  api.get('/messages/:id/attachments/:n', async (request, reply) => {
+    const { mailbox } = request.account!;
+    const { message, mime } = await ownMessage(ctx, request);
+    const n = idParam(request, 'n', 'Cette pièce jointe');
+    const attachment = attachmentsOf(mime)[n];
+    if (!attachment) throw notFound('Cette pièce jointe');
+    const bytes = await decodedPart(blobs, message.blobId, attachment.part);
+    await store.audit.record({
+      actor: mailbox.address,
+      action: 'message.attachment.download',
+      mailbox: mailbox.address,
+      target: `${message.id}/${n}`,
+      outcome: 'ok',
+      detail: attachment.name,
+    });
+    // Never rendered by the browser from our origin: downloaded, with its type named but not sniffed.
+    return reply
+      .type(/^[a-z0-9.+-]+\/[a-z0-9.+-]+$/.test(attachment.type) ? attachment.type : 'application/octet-stream')
+      .header('content-disposition', contentDisposition(attachment.name))
+      .header('content-security-policy', "default-src 'none'; sandbox")
+      .send(bytes);
+  });
+}

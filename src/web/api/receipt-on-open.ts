@@ -1,0 +1,68 @@
+/**
+ * The first opening of a message in the webmail: it becomes seen (written to the activity
+ * history), and the read receipt its sender asked for goes out at once (domain/receipts.ts).
+ * The `$MDNSent` keyword (RFC 3503) is set before sending, in one atomic flag change: two tabs
+ * opening the message at once send one receipt, and a receipt is never sent twice.
+ */
+import type { FastifyRequest } from 'fastify';
+import { receiptRecipient } from '../../domain/receipts.js';
+import { addressOf } from '../addresses.js';
+import { envelopeAddresses } from '../../mime/envelope.js';
+import { firstField, headerText, parseHeaderFields } from '../../mime/header.js';
+import type { MimeIndex } from '../../mime/types.js';
+import { submit } from '../../pipeline/submit.js';
+import type { StoredMessage } from '../../store/types.js';
+import type { ApiContext } from '../app.js';
+import { composeReceipt } from '../read-receipt.js';
+import { Readable } from 'node:stream';
+
+export type ReceiptState = 'sent' | 'not-requested' | 'refused';
+
+const MDN_SENT = '$MDNSent';
+const SENT_FOLDERS = new Set(['Sent', 'Drafts']);
+
+export async function sendReceiptOnFirstOpening(ctx: ApiContext, request: FastifyRequest, message: StoredMessage, mime: MimeIndex): Promise<ReceiptState> {
+  const { store, blobs, log, config } = ctx;
+  const { mailbox } = request.account!;
+  if (!message.flags.includes('\\Seen')) {
+    const marked = await store.messages.setFlags(mailbox.id, message.folderId, [message.uid], { op: 'add', flags: ['\\Seen'] });
+    if (marked.updated.length > 0) {
+      await store.audit.record({ actor: mailbox.address, action: 'message.read', mailbox: mailbox.address, target: String(message.id), outcome: 'ok', detail: message.from });
+    }
+  }
+  const header = parseHeaderFields(headerText(await blobs.read(message.blobId, { start: mime.root.headerStart, end: mime.root.bodyStart })));
+  const requestedBy = envelopeAddresses(firstField(header, 'disposition-notification-to'))
+    .map(addressOf)
+    .filter((a): a is string => a !== null);
+  const folder = await store.folders.byId(mailbox.id, message.folderId);
+  const to = receiptRecipient({
+    reader: mailbox.kind,
+    requestedBy,
+    isReport: mime.root.type === 'multipart' && mime.root.subtype === 'report',
+    received: folder !== undefined && !SENT_FOLDERS.has(folder.name),
+  });
+  if (!to) return 'not-requested';
+  if (message.flags.includes(MDN_SENT)) return 'sent';
+  const claimed = await store.messages.setFlags(mailbox.id, message.folderId, [message.uid], { op: 'add', flags: [MDN_SENT] });
+  if (claimed.updated.length === 0) return 'sent';
+
+  const raw = composeReceipt({
+    reader: { address: mailbox.address, name: mailbox.displayName },
+    to,
+    original: { messageId: mime.envelope.messageId, subject: message.subject, date: message.date },
+    hostname: config.hostname,
+    now: new Date(),
+  });
+  try {
+    const outcome = await submit(ctx.pipeline, { origin: 'webmail', address: mailbox.address, authenticatedAs: mailbox.address, client: { ip: request.ip } }, [to], () => Readable.from([raw]));
+    if (outcome.accepted) {
+      await store.audit.record({ actor: mailbox.address, action: 'receipt.sent', mailbox: mailbox.address, target: to, outcome: 'ok', detail: String(message.id) });
+      return 'sent';
+    }
+    log.info({ door: 'webmail', mailbox: mailbox.address, recipient: to, refusal: outcome.refusal.code }, 'read receipt refused by the rules');
+    return 'refused';
+  } catch (err) {
+    log.error({ err, door: 'webmail', mailbox: mailbox.address }, 'read receipt could not be sent');
+    return 'refused';
+  }
+}

@@ -42,11 +42,12 @@ export function sanitiseHtml(html: string, options: SanitiseOptions = {}): strin
         const src = attribs.src ?? '';
         const inline = /^cid:/i.test(src) ? options.inlineImage?.(src.slice(4)) : undefined;
         // Dropped (no src) unless it is a part of this very message.
-        // A tag outside the allowed list is discarded, its text kept: the alternative text, if any.
-        return inline ? { tagName, attribs: { ...attribs, src: inline } } : { tagName: 'dropped-image', attribs: {}, text: attribs.alt ? `[image : ${attribs.alt}]` : '' };
+        // Without a source of our own it is removed below (exclusiveFilter).
+        return { tagName, attribs: inline ? { ...attribs, src: inline } : {} };
       },
     },
     allowedSchemes: ['http', 'https', 'mailto', 'tel'],
+    exclusiveFilter: (frame) => frame.tag === 'img' && !frame.attribs.src,
   });
   // The sanitised output quotes and escapes every attribute and nests no link in a link: the
   // target can be read back and shown after the link's text when the text does not say it.

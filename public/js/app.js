@@ -115,8 +115,8 @@ function buildNav() {
   const mb = state.session.mailbox || {};
   $('compte-nom').replaceChildren(h('span', { class: 'vh' }, 'Connecté : '), mb.displayName || mb.address || '');
 }
-function markNav(name) {
-  const current = name === 'message' ? null : name;
+function markNav(name, query) {
+  const current = name === 'message' || (name === 'compose' && query.has('inReplyTo')) ? null : name;
   for (const a of navLinks.querySelectorAll('a')) {
     if (a.dataset.route === current) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
@@ -193,7 +193,7 @@ async function route() {
   $('contenu').removeAttribute('aria-busy');
   view.replaceChildren(screen.node);
   document.title = `${screen.title} – ${SITE}`;
-  markNav(name);
+  markNav(name, query);
   clearAnnounce();
   if (state.flash) { announce(state.flash); state.flash = null; }
   const h1 = view.querySelector('h1');

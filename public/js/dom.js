@@ -115,11 +115,12 @@ function clean(node, level) {
     for (const a of [...el.attributes]) if (!keep.includes(a.name)) el.removeAttribute(a.name);
     if (tag === 'a') {
       const href = el.getAttribute('href') || '';
-      if (!/^(https?:|mailto:)/i.test(href)) el.removeAttribute('href');
+      if (!/^(https?:|mailto:|tel:)/i.test(href)) el.removeAttribute('href');
       else { el.target = '_blank'; el.rel = 'noopener noreferrer'; }
     }
     if (tag === 'img') {
-      if (!/^(data:image\/|blob:)/i.test(el.getAttribute('src') || '')) { el.remove(); continue; }
+      // inline images are served by the API (cid: rewritten by the server); nothing remote
+      if (!/^(data:image\/|blob:|\/api\/messages\/\d+\/attachments\/\d+$)/i.test(el.getAttribute('src') || '')) { el.remove(); continue; }
       if (!el.hasAttribute('alt')) el.alt = 'Image du message';
     }
   }

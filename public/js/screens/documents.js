@@ -5,6 +5,7 @@ import { dateOnly } from '../format.js';
 
 export async function render(ctx) {
   const title = 'Mes documents';
+  const me = ctx.session && ctx.session.mailbox && ctx.session.mailbox.address;
   const [{ categories = [] }, { documents = [] }] = await Promise.all([
     getOnce('/api/record/categories'), get('/api/record/documents')]);
   const known = new Set(categories.map((c) => c.code));
@@ -46,15 +47,16 @@ export async function render(ctx) {
       h('h3', null, name),
       replaced ? h('p', { class: 'etiquette remplace-texte' }, 'Remplacé par une version plus récente') : null,
       h('dl', { class: 'document-infos' },
-        d.author ? info('Auteur', d.author) : null,
+        d.author ? info('Auteur', d.author === me ? 'Vous' : d.author) : null,
         d.date ? info('Date', h('time', { datetime: d.date }, dateOnly(d.date))) : null,
         d.version > 1 ? info('Version', String(d.version)) : null,
         d.filedAt ? info('Ajouté le', h('time', { datetime: d.filedAt }, dateOnly(d.filedAt))) : null),
       h('p', { class: 'document-liens' },
-        h('a', { href: `/api/record/documents/${d.id}/content`, target: '_blank', rel: 'noopener' },
-          'Ouvrir', vh(` ${name}${replaced ? ' (ancienne version)' : ''} (nouvel onglet)`)),
-        d.hasPdf && d.typeCode ? [' ', h('a', { href: `/api/record/documents/${d.id}/content?format=cda`, download: '' },
-          'Télécharger le fichier CDA', vh(` de ${name}`))] : null,
+        // the API answers with the file as an attachment: a download, not a page
+        h('a', { href: `/api/record/documents/${d.id}/content`, download: '' },
+          d.hasPdf ? 'Télécharger le PDF' : 'Télécharger le document', vh(` : ${name}${replaced ? ' (ancienne version)' : ''}`)),
+        d.hasPdf && d.source === 'message' ? [' ', h('a', { href: `/api/record/documents/${d.id}/content?format=cda`, download: '' },
+          'Télécharger le fichier CDA', vh(` : ${name}${replaced ? ' (ancienne version)' : ''}`))] : null,
         isPrescription && !replaced && ctx.citizen ? [' ', h('a', { href: `#/prescription?document=${d.id}` },
           'Envoyer à une pharmacie', vh(` : ${name}`))] : null));
   }

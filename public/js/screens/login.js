@@ -34,7 +34,8 @@ export async function render(ctx) {
       ctx.login(s);
     } catch (err) {
       const text = [err.message];
-      if (err.status === 429) { const w = waitText(err.retryAfter); if (w) text.push(w); }
+      // the wait, unless the server's message already gives it
+      if (err.status === 429 && !/\d/.test(err.message)) { const w = waitText(err.retryAfter); if (w) text.push(w); }
       message.error(text);
       linkAll(true);
       if (err.code === 'INVALID_CREDENTIALS') { password.control.value = ''; }

@@ -24,6 +24,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY config ./config
+# the webmail's static files (src/web/app.ts serves ../../public from dist/web/)
+COPY public ./public
 USER mssgw
 VOLUME ["/var/lib/mssgw"]
 # SMTP MX, submission, IMAP, IMAPS, HTTP (webmail, API, metrics)

@@ -6,11 +6,13 @@
 import { benchDocuments } from './documents.js';
 import { benchImap } from './imap.js';
 import { benchSmtp } from './smtp.js';
+import { benchWebmail } from './webmail.js';
 
 const BENCHMARKS: Record<string, (flags: string[]) => Promise<Record<string, number | string>>> = {
   smtp: benchSmtp,
   documents: benchDocuments,
   imap: benchImap,
+  webmail: benchWebmail,
 };
 
 export async function main(args: string[]): Promise<number> {

@@ -27,6 +27,8 @@ export async function applyRetention(
     return { ...(await deps.store.retention.plan(now, traceBefore, unusedSince)), files: 0, dryRun: true };
   }
   const { unusedBlobs, ...done } = await deps.store.retention.apply(now, traceBefore, unusedSince);
+  // Ended webmail sessions are refused already; their rows go with the rest.
+  await deps.store.webSessions.prune(now);
   // The rows are gone first: a crash here leaves files that the orphan sweep removes later.
   for (const id of unusedBlobs) await deps.blobs.remove(id);
   await deps.store.audit.record({

@@ -68,9 +68,20 @@ setUnauthorizedHandler(() => {
 });
 
 // ---------------------------------------------------------------- server-sent events
+// The first screen's requests go first: on a slow network the event stream and the inbox
+// check would otherwise queue before them.
+let firstScreenShown;
+const firstScreen = new Promise((resolve) => (firstScreenShown = resolve));
+
 function startEvents() {
   stopEvents();
   if (!('EventSource' in window)) return;
+  firstScreen.then(() => {
+    if (!state.session || state.events) return;
+    openEvents();
+  });
+}
+function openEvents() {
   const es = new EventSource('/api/events');
   state.events = es;
   refreshMaxId(false);
@@ -227,5 +238,6 @@ window.addEventListener('hashchange', route);
   } catch {
     setSession(null);
   }
-  route();
+  await route();
+  firstScreenShown();
 })();

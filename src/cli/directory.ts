@@ -1,38 +1,54 @@
 import * as admin from '../admin/provisioning.js';
+import { ValidationError } from '../errors.js';
 import type { DirectoryEntry } from '../store/types.js';
 import { stringOption, table, type Command } from './command.js';
 import { operator } from './provisioning.js';
 
 function entryJson(e: DirectoryEntry) {
-  return { address: e.address, type: e.kind, pharmacy: e.pharmacy, name: e.displayName, rpps: e.rpps, local: e.local };
+  return { address: e.address, type: e.kind, pharmacy: e.pharmacy, name: e.displayName, rpps: e.rpps, local: e.local, town: e.town ?? null };
+}
+
+/** A town as a person writes it ("Saint-Étienne"): letters, spaces, hyphens, apostrophes, digits (arrondissements). */
+function validTown(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const town = text.normalize('NFC').replace(/\s+/g, ' ').trim();
+  if (!town || town.length > 100 || !/^[\p{L}\p{N}][\p{L}\p{N} '’().-]*$/u.test(town)) {
+    throw new ValidationError(`--town must be a town name of at most 100 characters, starting with a letter or a digit (got "${text}")`);
+  }
+  return town;
 }
 
 export const directoryCommands: Command[] = [
   {
     name: 'directory add',
-    usage: 'directory add <ADDRESS> --type PER|ORG|APP [--pharmacy] [--name NAME] [--rpps ID]',
-    summary: 'adds or updates a professional or pharmacy, local or of another operator',
+    usage: 'directory add <ADDRESS> --type PER|ORG|APP [--pharmacy] [--name NAME] [--rpps ID] [--town TOWN]',
+    summary: "adds or updates a professional or pharmacy, local or of another operator (a local pharmacy mailbox's town too)",
     options: {
       type: { type: 'string' },
       pharmacy: { type: 'boolean', default: false },
       name: { type: 'string' },
       rpps: { type: 'string' },
+      town: { type: 'string' },
     },
     args: [1, 1],
     async run(inv) {
+      const town = validTown(stringOption(inv, 'town'));
       const entry = await admin.addDirectoryEntry(operator(inv), inv.positionals[0]!, {
         type: stringOption(inv, 'type'),
         pharmacy: inv.values.pharmacy === true,
         name: stringOption(inv, 'name'),
         rpps: stringOption(inv, 'rpps'),
       });
-      inv.json ? inv.printJson(entryJson(entry)) : inv.print(entry.address);
+      // The provisioning action knows no town yet: the entry it wrote gets it (an absent --town keeps the one it had).
+      if (town !== undefined) await inv.store().directory.upsert({ ...entry, town });
+      const stored = (await inv.store().directory.byAddress(entry.address)) ?? entry;
+      inv.json ? inv.printJson(entryJson(stored)) : inv.print(entry.address);
     },
   },
   {
     name: 'directory search',
     usage: 'directory search <TEXT> [--pharmacies] [--json]',
-    summary: 'finds professionals and pharmacies by address, name or RPPS',
+    summary: 'finds professionals and pharmacies by address, name, RPPS or town',
     options: { pharmacies: { type: 'boolean', default: false } },
     args: [1, 1],
     async run(inv) {
@@ -40,7 +56,7 @@ export const directoryCommands: Command[] = [
       if (inv.json) return inv.printJson(entries.map(entryJson));
       if (entries.length === 0) return inv.note('no match');
       inv.print(
-        table(entries.map((e) => [e.address, e.kind + (e.pharmacy ? ' pharmacy' : ''), e.local ? 'local' : 'remote', e.displayName ?? ''])),
+        table(entries.map((e) => [e.address, e.kind + (e.pharmacy ? ' pharmacy' : ''), e.local ? 'local' : 'remote', e.displayName ?? '', e.town ?? ''])),
       );
     },
   },

@@ -47,18 +47,15 @@ export function visibleToCitizen(document: Pick<VersionedDocument, 'confidential
 export function citizenView<T extends VersionedDocument>(all: readonly T[]): T[] {
   const byId = new Map(all.map((d) => [d.id, d] as const));
   return all.filter(visibleToCitizen).map((document) => {
-    if (document.replacedBy === null) return document;
+    const first = document.replacedBy === null ? undefined : byId.get(document.replacedBy);
+    // Replaced by a version the citizen sees, or by one this list does not hold: as it is.
+    if (!first || visibleToCitizen(first)) return document;
     const seen = new Set<number>([document.id]);
-    let next = byId.get(document.replacedBy);
+    let next: T | undefined = first;
     while (next && !visibleToCitizen(next)) {
-      if (seen.has(next.id) || next.replacedBy === null) {
-        next = undefined;
-        break;
-      }
       seen.add(next.id);
-      next = byId.get(next.replacedBy);
+      next = next.replacedBy === null || seen.has(next.replacedBy) ? undefined : byId.get(next.replacedBy);
     }
-    if (next && next.id === document.replacedBy) return document;
     return next ? { ...document, replacedBy: next.id } : { ...document, status: 'current', replacedBy: null };
   });
 }

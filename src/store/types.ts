@@ -87,12 +87,18 @@ export interface DirectoryEntry {
   rpps: string | null;
   /** a mailbox of this gateway, not of another operator */
   local: boolean;
+  /** where it is (a pharmacy's town, for the citizen's picker); undefined or null: not known, or kept as it is by an upsert */
+  town?: string | null;
 }
 
 export interface DirectoryStore {
   upsert(entry: DirectoryEntry): Promise<void>;
   byAddress(address: string): Promise<DirectoryEntry | undefined>;
-  /** case-insensitive match on address, name or RPPS; pharmaciesOnly for the citizen's picker */
+  /**
+   * Match on address, name, RPPS or town, without case, accent or punctuation differences
+   * ("saint etienne" finds "Saint-Étienne"); by name, then address. An empty text matches every
+   * entry. pharmaciesOnly for the citizen's picker.
+   */
   search(text: string, options?: { pharmaciesOnly?: boolean; limit?: number }): Promise<DirectoryEntry[]>;
 }
 
@@ -112,9 +118,17 @@ export interface AuditRecord extends AuditEntry {
   at: Date;
 }
 
+/** A page of an activity history: the lines before `beforeId` (all when absent), newest first. */
+export interface AuditPage {
+  beforeId?: number;
+  /** default 200 */
+  limit?: number;
+}
+
 export interface AuditLog {
   record(entry: AuditEntry): Promise<void>;
-  forMailbox(address: string, limit?: number): Promise<AuditRecord[]>;
+  /** the mailbox's activity history, newest first (by id); a number is the limit, as before pages existed */
+  forMailbox(address: string, page?: number | AuditPage): Promise<AuditRecord[]>;
   recent(limit?: number): Promise<AuditRecord[]>;
 }
 
@@ -378,7 +392,19 @@ export interface Filing {
   organisation: string;
   /** false for a bare CDA, which states no visibility codes (the filed ones are kept) */
   visibilityStated: boolean;
+  /** default 'message': a CDA document of a message; 'citizen': a file the citizen filed (see RecordDocument.source) */
+  source?: RecordSource;
+  /** the type of the file in `cda` (default text/xml: a CDA) */
+  contentType?: string;
 }
+
+/**
+ * Where a record document comes from. `message`: a CDA document of a message, delivered to the
+ * citizen or filed by them from a message, under the version rules. `citizen`: a file the citizen
+ * filed into their record themselves (a PDF, an image, a text from an attachment): its "CDA"
+ * file is that file (RecordDocument.contentType says its type) and it is the citizen's own.
+ */
+export type RecordSource = 'message' | 'citizen';
 
 /** A filed document as the version rules see it, with its files (a re-sending reuses them). */
 export interface FiledVersion extends FiledDocument {
@@ -394,8 +420,16 @@ export interface RecordDocument extends Omit<Filing, 'cda' | 'pdf' | 'contentHas
   status: 'current' | 'replaced';
   replacedBy: number | null;
   sourceMessageId: string;
+  /**
+   * The document's own file: the CDA for a `message` document; the deposited file (of type
+   * `contentType`) for a `citizen` one. Attach it under that type, not as a CDA, when it is not one.
+   */
   cdaBlobId: string;
   cdaSize: number;
+  /** 'message' for every document filed before schema 9 */
+  source: RecordSource;
+  /** the type of the file in cdaBlobId: text/xml for a CDA, else the deposited file's (application/pdf, image/jpeg…) */
+  contentType: string;
   pdfBlobId: string | null;
   pdfSize: number | null;
   filedAt: Date;
@@ -410,6 +444,24 @@ export interface RecordStore {
   has(citizen: string, documentId: string): Promise<boolean>;
   /** what the version rules need: the document filed under this id, and every version of this set */
   facts(citizen: string, documentId: string, setId: string): Promise<FilingFacts<FiledVersion>>;
+  /** every version of a set in this citizen's record, highest version first */
+  versions(citizen: string, setId: string): Promise<RecordDocument[]>;
+  /**
+   * Files documents the citizen chose (an attachment of a message in their mailbox) into their
+   * own record, each with its `record.file` activity line (actor `actor`), in one transaction:
+   * all or nothing. Their files must already be durable blobs (BlobStore.put). A document id
+   * already in the record is left as it is (outcome `already-filed`: a citizen's filing never
+   * changes a filed document's visibility codes). Throws StoreConflict when the version rules
+   * refuse one (another filing raced it): nothing is filed.
+   */
+  fileForCitizen(filings: readonly Filing[], options: { actor: string; sourceMessageId: string }): Promise<CitizenFiled[]>;
+}
+
+export interface CitizenFiled {
+  documentId: string;
+  /** the row, when filed */
+  document?: RecordDocument;
+  outcome: 'filed' | 'filed-as-replaced' | 'already-filed';
 }
 
 export interface Delivered {
@@ -463,7 +515,15 @@ export interface ConversationStore {
   answered(messageIds: string[], citizen: string): Promise<ConversationRecord | undefined>;
   byId(id: number): Promise<ConversationRecord | undefined>;
   hasWritten(professional: string, citizen: string): Promise<boolean>;
+  /** the reply-only ledger read for one citizen: every professional who has written to them, latest first */
+  writersTo(citizen: string): Promise<Writer[]>;
   close(id: number): Promise<boolean>;
+}
+
+export interface Writer {
+  professional: string;
+  firstAt: Date;
+  lastAt: Date;
 }
 
 export interface QueuedRelay {

@@ -15,15 +15,10 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import staticFiles from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Config } from '../config.js';
-import type { Logger } from '../log.js';
-import type { Metrics } from '../metrics.js';
-import type { Pipeline } from '../pipeline/pipeline.js';
-import type { BlobStore, Store } from '../store/types.js';
-import type { createLogin } from '../auth/login.js';
 import { CLIENT_SETUP_PATHS, CLIENT_SETUP_PREFIX, clientSetupRoute, type ClientSetupDeps } from './autoconfig.js';
 import { errorHandler } from './errors.js';
-import { createSessions, notLoggedIn, type Sessions } from './sessions.js';
+import { createSessions, notLoggedIn } from './sessions.js';
+import type { ApiContext, WebDeps } from './context.js';
 import { loginRoutes, logoutRoutes } from './api/session.js';
 import { messageRoutes } from './api/messages.js';
 import { composeRoutes } from './api/compose.js';
@@ -32,22 +27,6 @@ import { eventRoutes } from './api/events.js';
 import { recordRoutes } from './api/record.js';
 import { activityRoutes } from './api/activity.js';
 import { directoryRoutes } from './api/directory.js';
-
-export interface WebDeps {
-  config: Config;
-  store: Store;
-  blobs: BlobStore;
-  pipeline: Pipeline;
-  login: ReturnType<typeof createLogin>;
-  log: Logger;
-  metrics: Metrics;
-  clientSetup?: ClientSetupDeps;
-}
-
-/** What every API route module gets. */
-export interface ApiContext extends WebDeps {
-  sessions: Sessions;
-}
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../public');
 

@@ -39,13 +39,22 @@ export function refusalError(refusal: Refusal): ApiError {
 function frameworkError(err: FastifyError): ApiError | undefined {
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ApiError(413, 'TOO_LARGE', 'La requête est trop volumineuse.');
   if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return badRequest('Le corps de la requête doit être du JSON.');
-  if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err instanceof SyntaxError) return badRequest("Le corps de la requête n'est pas du JSON valide.");
+  // Fastify 5 reports a body that does not parse as FST_ERR_CTP_INVALID_JSON_BODY (no longer a
+  // SyntaxError): without it here, malformed JSON was a 500 logged as our own failure.
+  if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError) {
+    return badRequest("Le corps de la requête n'est pas du JSON valide.");
+  }
   if (err.statusCode === 429) return new ApiError(429, 'TOO_MANY_REQUESTS', 'Trop de requêtes : patientez une minute avant de réessayer.');
   if (err.code === 'FST_CSRF_INVALID_TOKEN' || err.code === 'FST_CSRF_MISSING_SECRET') {
     return new ApiError(403, 'CSRF', 'Votre session a expiré ou la page est trop ancienne : rechargez la page.');
   }
   if (err.validation) return badRequest(`Requête invalide : ${err.message}`);
   if (err.statusCode === 404) return notFound('Cette adresse');
+  // Any other request Fastify itself refuses (a bad Content-Length, a malformed header…) is the
+  // client's error, not a 500 of ours.
+  if (typeof err.code === 'string' && err.code.startsWith('FST_') && err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+    return badRequest('Requête invalide.');
+  }
   return undefined;
 }
 

@@ -17,6 +17,14 @@ export interface SanitiseOptions {
   inlineImage?: (contentId: string) => string | undefined;
 }
 
+function contentIdOf(url: string): string {
+  try {
+    return decodeURIComponent(url.trim());
+  } catch {
+    return url.trim(); // a stray % that encodes nothing: the Content-ID as written
+  }
+}
+
 export function sanitiseHtml(html: string, options: SanitiseOptions = {}): string {
   const clean = sanitizeHtml(html, {
     allowedTags: TAGS,
@@ -40,7 +48,8 @@ export function sanitiseHtml(html: string, options: SanitiseOptions = {}): strin
       },
       img: (tagName, attribs) => {
         const src = attribs.src ?? '';
-        const inline = /^cid:/i.test(src) ? options.inlineImage?.(src.slice(4)) : undefined;
+        // RFC 2392: a cid: URL is the Content-ID %-encoded (Outlook writes `image001.png%4001DA…`).
+        const inline = /^cid:/i.test(src) ? options.inlineImage?.(contentIdOf(src.slice(4))) : undefined;
         // Dropped (no src) unless it is a part of this very message.
         // Without a source of our own it is removed below (exclusiveFilter).
         return { tagName, attribs: inline ? { ...attribs, src: inline } : {} };

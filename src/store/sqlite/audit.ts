@@ -19,7 +19,8 @@ function toRecord(row: AuditRow): AuditRecord {
 export function sqliteAudit(db: Db): AuditLog {
   const insert = db.prepare(`INSERT INTO audit (at, actor, action, mailbox, target, outcome, detail)
     VALUES (@at, @actor, @action, @mailbox, @target, @outcome, @detail)`);
-  const forMailbox = db.prepare('SELECT * FROM audit WHERE mailbox = ? ORDER BY at DESC, id DESC LIMIT ?');
+  // By id: the order lines were committed in, and a stable key for the next page.
+  const forMailbox = db.prepare('SELECT * FROM audit WHERE mailbox = @address AND id < @before ORDER BY id DESC LIMIT @limit');
   const recent = db.prepare('SELECT * FROM audit ORDER BY id DESC LIMIT ?');
   return {
     async record(entry) {
@@ -33,8 +34,10 @@ export function sqliteAudit(db: Db): AuditLog {
         detail: entry.detail ?? null,
       });
     },
-    async forMailbox(address, limit = 200) {
-      return (forMailbox.all(address, limit) as AuditRow[]).map(toRecord);
+    async forMailbox(address, page = {}) {
+      const { beforeId, limit = 200 } = typeof page === 'number' ? { limit: page } : page;
+      const rows = forMailbox.all({ address, before: beforeId ?? Number.MAX_SAFE_INTEGER, limit }) as AuditRow[];
+      return rows.map(toRecord);
     },
     async recent(limit = 200) {
       return (recent.all(limit) as AuditRow[]).map(toRecord);

@@ -1,4 +1,4 @@
-import type { ConversationRecord, ConversationStore } from '../types.js';
+import type { ConversationRecord, ConversationStore, Writer } from '../types.js';
 import { now, type Db } from './database.js';
 
 interface ConversationRow {
@@ -18,6 +18,7 @@ export function sqliteConversations(db: Db): ConversationStore {
     WHERE cm.message_id = ? AND cm.citizen = ?`);
   const byId = db.prepare('SELECT * FROM conversations WHERE id = ?');
   const contact = db.prepare('SELECT 1 FROM contacts WHERE citizen = ? AND professional = ?').pluck();
+  const writers = db.prepare('SELECT professional, first_at, last_at FROM contacts WHERE citizen = ? ORDER BY last_at DESC, professional');
   const close = db.prepare("UPDATE conversations SET state = 'closed', closed_at = ? WHERE id = ? AND state = 'open'");
   return {
     async answered(messageIds, citizen) {
@@ -33,6 +34,10 @@ export function sqliteConversations(db: Db): ConversationStore {
     },
     async hasWritten(professional, citizen) {
       return contact.get(citizen, professional) !== undefined;
+    },
+    async writersTo(citizen) {
+      const rows = writers.all(citizen) as Array<{ professional: string; first_at: number; last_at: number }>;
+      return rows.map((r): Writer => ({ professional: r.professional, firstAt: new Date(r.first_at), lastAt: new Date(r.last_at) }));
     },
     async close(id) {
       return close.run(now(), id).changes === 1;

@@ -12,11 +12,12 @@ import { schemaV5 } from './schema/v5-login-throttle.js';
 import { schemaV6 } from './schema/v6-peer-domains.js';
 import { schemaV7 } from './schema/v7-record-versions.js';
 import { schemaV8 } from './schema/v8-web-sessions.js';
+import { schemaV9 } from './schema/v9-record-sources.js';
 
 export type { Migration };
 type Db = Database.Database;
 
-export const MIGRATIONS: Migration[] = [schemaV1, schemaV2, schemaV3, schemaV4, schemaV5, schemaV6, schemaV7, schemaV8];
+export const MIGRATIONS: Migration[] = [schemaV1, schemaV2, schemaV3, schemaV4, schemaV5, schemaV6, schemaV7, schemaV8, schemaV9];
 
 export function migrate(db: Db, migrations: Migration[] = MIGRATIONS): number {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');

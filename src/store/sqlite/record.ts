@@ -1,6 +1,6 @@
 /** The citizen's health record: filing under the version rules, and listing. */
 import { decideFiling, type FilingFacts } from '../../domain/versions.js';
-import { StoreConflict, type FiledVersion, type Filing, type RecordDocument, type RecordStore } from '../types.js';
+import { StoreConflict, type CitizenFiled, type FiledVersion, type Filing, type RecordDocument, type RecordSource, type RecordStore } from '../types.js';
 import { now, type Db } from './database.js';
 
 interface RecordRow {
@@ -29,6 +29,8 @@ interface RecordRow {
   content_hash: string | null;
   custodian: string | null;
   organisation: string;
+  source: RecordSource;
+  content_type: string;
 }
 
 const codes = (text: string): string[] => (text ? text.split(' ') : []);
@@ -60,6 +62,8 @@ function toDocument(r: RecordRow): RecordDocument {
     contentHash: r.content_hash,
     custodian: r.custodian,
     organisation: r.organisation,
+    source: r.source,
+    contentType: r.content_type,
   };
 }
 
@@ -103,10 +107,10 @@ export function recordFiler(db: Db) {
   const facts = factsReader(db);
   const insert = db.prepare(`INSERT INTO record_documents (citizen, document_id, set_id, version, status, replaced_by, type_code,
       category, title, author_name, author_id, effective_at, effective_time, sender, source_message_id, confidentiality,
-      cda_blob_id, cda_size, pdf_blob_id, pdf_size, filed_at, content_hash, custodian, organisation)
+      cda_blob_id, cda_size, pdf_blob_id, pdf_size, filed_at, content_hash, custodian, organisation, source, content_type)
     VALUES (@citizen, @documentId, @setId, @version, @status, @replacedBy, @typeCode, @category, @title, @authorName, @authorId,
       @effectiveAt, @effectiveTime, @sender, @sourceMessageId, @confidentiality, @cdaBlobId, @cdaSize, @pdfBlobId, @pdfSize, @at,
-      @contentHash, @custodian, @organisation)`);
+      @contentHash, @custodian, @organisation, @source, @contentType)`);
   const replace = db.prepare("UPDATE record_documents SET status = 'replaced', replaced_by = ? WHERE id = ?");
   const setCodes = db.prepare('UPDATE record_documents SET confidentiality = ? WHERE id = ?');
   const audit = db.prepare(`INSERT INTO audit (at, actor, action, mailbox, target, outcome, detail)
@@ -157,6 +161,8 @@ export function recordFiler(db: Db) {
             contentHash: f.contentHash,
             custodian: f.custodian,
             organisation: f.organisation,
+            source: f.source ?? 'message',
+            contentType: f.contentType ?? 'text/xml',
           }).lastInsertRowid,
         );
         const old = decision.kind === 'file-current' ? decision.replaces : undefined;
@@ -174,7 +180,40 @@ export function sqliteRecord(db: Db): RecordStore {
   const list = db.prepare('SELECT * FROM record_documents WHERE citizen = ? ORDER BY filed_at DESC, id DESC');
   const has = db.prepare('SELECT 1 FROM record_documents WHERE citizen = ? AND document_id = ?').pluck();
   const byRow = db.prepare('SELECT * FROM record_documents WHERE citizen = ? AND id = ?');
+  const byDocumentId = db.prepare('SELECT * FROM record_documents WHERE citizen = ? AND document_id = ?');
+  const versions = db.prepare('SELECT * FROM record_documents WHERE citizen = ? AND set_id = ? ORDER BY version DESC, id DESC');
+  const insertBlob = db.prepare('INSERT OR IGNORE INTO blobs (id, size, created_at, mime) VALUES (?, ?, ?, NULL)');
+  const audit = db.prepare(`INSERT INTO audit (at, actor, action, mailbox, target, outcome, detail)
+    VALUES (@at, @actor, @action, @mailbox, @target, @outcome, @detail)`);
   const facts = factsReader(db);
+  const file = recordFiler(db);
+
+  // The rows and their activity lines commit together, or none of them does.
+  const fileForCitizen = db.transaction((filings: readonly Filing[], options: { actor: string; sourceMessageId: string }): CitizenFiled[] =>
+    filings.map((f): CitizenFiled => {
+      if (has.get(f.citizen, f.documentId) !== undefined) return { documentId: f.documentId, outcome: 'already-filed' };
+      const at = now();
+      insertBlob.run(f.cda.blobId, f.cda.size, at);
+      if (f.pdf) insertBlob.run(f.pdf.blobId, f.pdf.size, at);
+      const outcome = file(f, options.sourceMessageId);
+      if (outcome !== 'filed' && outcome !== 'filed-as-replaced') {
+        // Only a document id already filed gives these, and that was looked at above.
+        throw new StoreConflict(`document ${f.documentId} was filed meanwhile (${outcome})`);
+      }
+      audit.run({
+        at,
+        actor: options.actor,
+        action: 'record.file',
+        mailbox: f.citizen,
+        target: f.documentId,
+        outcome,
+        detail: `${f.category} v${f.version} by the citizen${f.source === 'citizen' ? ` (${f.contentType ?? 'text/xml'})` : ''}`,
+      });
+      const row = byDocumentId.get(f.citizen, f.documentId) as RecordRow;
+      return { documentId: f.documentId, document: toDocument(row), outcome };
+    }),
+  );
+
   return {
     async list(citizen) {
       return (list.all(citizen) as RecordRow[]).map(toDocument);
@@ -188,6 +227,12 @@ export function sqliteRecord(db: Db): RecordStore {
     },
     async facts(citizen, documentId, setId) {
       return facts(citizen, documentId, setId);
+    },
+    async versions(citizen, setId) {
+      return (versions.all(citizen, setId) as RecordRow[]).map(toDocument);
+    },
+    async fileForCitizen(filings, options) {
+      return fileForCitizen(filings, options);
     },
   };
 }

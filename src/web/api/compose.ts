@@ -6,11 +6,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { documentFileName, recordFiles } from '../../domain/own-documents.js';
 import { isInvisibleToCitizen } from '../../domain/visibility.js';
 import { firstField, headerText, parseHeaderFields } from '../../mime/header.js';
 import { compose, submit } from '../../pipeline/submit.js';
 import type { RecordDocument } from '../../store/types.js';
-import type { ApiContext } from '../app.js';
+import type { ApiContext } from '../context.js';
 import { badRequest, notFound, refusalError } from '../errors.js';
 import { body } from '../input.js';
 
@@ -23,12 +24,6 @@ const Message = z.object({
   inReplyTo: z.number().int().positive().optional(),
   recordDocumentIds: z.array(z.number().int().positive()).max(10).optional(),
 });
-
-/** A file name from a document's title: what the recipient's mail client shows. */
-function fileName(title: string, extension: string): string {
-  const base = title.replace(/[\\/:*?"<>|\x00-\x1f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 80) || 'document';
-  return `${base}.${extension}`;
-}
 
 export function composeRoutes(api: FastifyInstance, ctx: ApiContext): void {
   const { store, blobs, pipeline } = ctx;
@@ -61,8 +56,15 @@ export function composeRoutes(api: FastifyInstance, ctx: ApiContext): void {
     }
     const attachments: Array<{ filename: string; content: Buffer; contentType: string }> = [];
     for (const d of documents) {
-      attachments.push({ filename: fileName(d.title, 'xml'), content: await blobs.read(d.cdaBlobId), contentType: 'text/xml' });
-      if (d.pdfBlobId) attachments.push({ filename: fileName(d.title, 'pdf'), content: await blobs.read(d.pdfBlobId), contentType: 'application/pdf' });
+      // A document of a message is its CDA and the PDF extracted from it; a file the citizen
+      // filed (a scanned prescription…) is that one file, under its own type. Attaching every
+      // document's file as a CDA sent a citizen's PDF twice, once named `….pdf.xml` as text/xml.
+      const files = recordFiles(d);
+      const main = files.cda ? { ...files.cda, contentType: 'text/xml', extension: 'xml' } : files.original;
+      attachments.push({ filename: documentFileName(d.title, main.extension), content: await blobs.read(main.blobId), contentType: main.contentType });
+      if (files.pdf && files.pdf.blobId !== main.blobId) {
+        attachments.push({ filename: documentFileName(d.title, 'pdf'), content: await blobs.read(files.pdf.blobId), contentType: 'application/pdf' });
+      }
     }
 
     const outcome = await submit(

@@ -9,10 +9,10 @@ import { z } from 'zod';
 import type { MimeIndex } from '../../mime/types.js';
 import { addresses, firstName } from '../addresses.js';
 import type { StoredMessage } from '../../store/types.js';
-import type { ApiContext } from '../app.js';
-import { notFound } from '../errors.js';
+import type { ApiContext } from '../context.js';
+import { badRequest, notFound } from '../errors.js';
 import { idParam } from '../input.js';
-import { attachmentsOf, bodiesOf, decodedPart, partText, type AttachmentRef } from '../message-parts.js';
+import { attachmentsOf, bodiesOf, decodedPart, partSize, partText, type AttachmentRef } from '../message-parts.js';
 import { sanitiseHtml } from '../sanitize.js';
 import type { Account } from '../sessions.js';
 import { replyVerdict } from './reply-check.js';
@@ -59,7 +59,7 @@ async function withCdaFlag(ctx: ApiContext, blobId: string, refs: AttachmentRef[
         const head = await partText(ctx.blobs, blobId, a.part, 8 * 1024);
         isCda = /<(?:[\w-]+:)?ClinicalDocument[\s>]/.test(head);
       }
-      return { index: a.index, name: a.name, type: a.type, size: a.size, isCda };
+      return { index: a.index, name: a.name, type: a.type, size: await partSize(ctx.blobs, blobId, a.part), isCda };
     }),
   );
 }
@@ -118,8 +118,11 @@ export function messageRoutes(api: FastifyInstance, ctx: ApiContext): void {
 
   api.get('/messages', async (request) => {
     const { mailbox } = request.account!;
-    const parsed = ListQuery.safeParse(request.query);
-    const query = parsed.success ? parsed.data : ListQuery.parse({});
+    // A malformed query is a 400: answering the first page instead (as this did) sends a client
+    // that paginates with a bad `before` round the first page for ever.
+    const parsed = ListQuery.safeParse(request.query ?? {});
+    if (!parsed.success) throw badRequest('Requête invalide : limit va de 1 à 100, before est le « next » de la page précédente.');
+    const query = parsed.data;
     const folder = READABLE_FOLDERS.has(query.folder) ? await store.folders.byName(mailbox.id, query.folder) : undefined;
     if (!folder) throw notFound('Ce dossier');
     const page = await store.messages.page(mailbox.id, folder.id, { beforeUid: query.before, limit: query.limit + 1 });

@@ -12,13 +12,19 @@ import { firstField, headerText, parseHeaderFields } from '../../mime/header.js'
 import type { MimeIndex } from '../../mime/types.js';
 import { submit } from '../../pipeline/submit.js';
 import type { StoredMessage } from '../../store/types.js';
-import type { ApiContext } from '../app.js';
+import type { ApiContext } from '../context.js';
 import { composeReceipt } from '../read-receipt.js';
 import { Readable } from 'node:stream';
 
 export type ReceiptState = 'sent' | 'not-requested' | 'refused';
 
 const MDN_SENT = '$MDNSent';
+/**
+ * Set beside $MDNSent (RFC 3503: "an MDN was sent or declined") when the rules refused the
+ * receipt, or it could not be sent: later openings then say "refused" as the first did, instead
+ * of "sent" for a receipt that never left.
+ */
+const MDN_REFUSED = '$MDNRefused';
 const SENT_FOLDERS = new Set(['Sent', 'Drafts']);
 
 export async function sendReceiptOnFirstOpening(ctx: ApiContext, request: FastifyRequest, message: StoredMessage, mime: MimeIndex): Promise<ReceiptState> {
@@ -42,9 +48,13 @@ export async function sendReceiptOnFirstOpening(ctx: ApiContext, request: Fastif
     received: folder !== undefined && !SENT_FOLDERS.has(folder.name),
   });
   if (!to) return 'not-requested';
-  if (message.flags.includes(MDN_SENT)) return 'sent';
+  if (message.flags.includes(MDN_SENT)) return message.flags.includes(MDN_REFUSED) ? 'refused' : 'sent';
   const claimed = await store.messages.setFlags(mailbox.id, message.folderId, [message.uid], { op: 'add', flags: [MDN_SENT] });
   if (claimed.updated.length === 0) return 'sent';
+  const refused = async (): Promise<ReceiptState> => {
+    await store.messages.setFlags(mailbox.id, message.folderId, [message.uid], { op: 'add', flags: [MDN_REFUSED] });
+    return 'refused';
+  };
 
   const raw = composeReceipt({
     reader: { address: mailbox.address, name: mailbox.displayName },
@@ -60,9 +70,9 @@ export async function sendReceiptOnFirstOpening(ctx: ApiContext, request: Fastif
       return 'sent';
     }
     log.info({ door: 'webmail', mailbox: mailbox.address, recipient: to, refusal: outcome.refusal.code }, 'read receipt refused by the rules');
-    return 'refused';
+    return await refused();
   } catch (err) {
     log.error({ err, door: 'webmail', mailbox: mailbox.address }, 'read receipt could not be sent');
-    return 'refused';
+    return await refused();
   }
 }

@@ -5,7 +5,7 @@
  */
 import { decideContent } from '../../domain/policy.js';
 import type { StoredMessage } from '../../store/types.js';
-import type { ApiContext } from '../app.js';
+import type { ApiContext } from '../context.js';
 import type { Account } from '../sessions.js';
 
 export type ReplyVerdict = { allowed: true } | { allowed: false; code: string; message: string };

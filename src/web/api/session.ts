@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Mailbox } from '../../domain/mailbox.js';
-import type { ApiContext } from '../app.js';
+import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { body } from '../input.js';
 import { notLoggedIn, type Account } from '../sessions.js';

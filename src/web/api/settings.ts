@@ -1,7 +1,7 @@
 /** GET/PUT /api/settings: the personal address the generic notifications go to. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ApiContext } from '../app.js';
+import type { ApiContext } from '../context.js';
 import { body } from '../input.js';
 
 const Settings = z.object({ personalEmail: z.union([z.null(), z.literal(''), z.string().trim().max(254).pipe(z.email())]) });

@@ -25,6 +25,16 @@ function privateEnough(request: FastifyRequest): boolean {
   return (isIP(ip) === 4 && ip.startsWith('127.')) || ip === '::1';
 }
 
+function tooManyAttempts(retryAfterSeconds: number): ApiError {
+  const minutes = Math.ceil(retryAfterSeconds / 60);
+  return new ApiError(
+    429,
+    'TOO_MANY_ATTEMPTS',
+    `Trop de tentatives de connexion : réessayez dans ${minutes} minute${minutes > 1 ? 's' : ''}.`,
+    { 'retry-after': String(retryAfterSeconds) },
+  );
+}
+
 async function answer(account: Account, reply: FastifyReply) {
   const csrf = reply.generateCsrf({ userInfo: account.session.tokenHash });
   return { csrf, mailbox: mailboxView(account.mailbox) };
@@ -32,10 +42,22 @@ async function answer(account: Account, reply: FastifyReply) {
 
 export function loginRoutes(api: FastifyInstance, ctx: ApiContext): void {
   const { login, sessions, store, config } = ctx;
+  /**
+   * `web.loginRatePerMinute`, counted apart from the API's own limit. Not `api.rateLimit()` as a
+   * route hook: @fastify/rate-limit runs only the first of its hooks on a request, and the
+   * API's limit (app.ts) comes first, so that login limit never counted anything. Too many
+   * logins is the login's own refusal, 429 TOO_MANY_ATTEMPTS with what is left of the window.
+   */
+  const loginLimit = api.createRateLimit({ max: config.web.loginRatePerMinute, timeWindow: 60_000 });
 
   api.post(
     '/session',
-    { onRequest: api.rateLimit({ max: config.web.loginRatePerMinute, timeWindow: 60_000 }) },
+    {
+      onRequest: async (request) => {
+        const limit = await loginLimit(request);
+        if (!limit.isAllowed && limit.isExceeded) throw tooManyAttempts(Math.max(1, limit.ttlInSeconds));
+      },
+    },
     async (request, reply) => {
       const { address, password } = body(Login, request, 'Indiquez votre adresse de messagerie et votre mot de passe.');
       if (!privateEnough(request)) {
@@ -43,15 +65,7 @@ export function loginRoutes(api: FastifyInstance, ctx: ApiContext): void {
       }
       const result = await login.withPassword(address, password, request.ip, 'webmail');
       if (!result.ok) {
-        if (result.reason === 'blocked') {
-          const minutes = Math.ceil(result.retryAfterSeconds / 60);
-          throw new ApiError(
-            429,
-            'TOO_MANY_ATTEMPTS',
-            `Trop de tentatives de connexion : réessayez dans ${minutes} minute${minutes > 1 ? 's' : ''}.`,
-            { 'retry-after': String(result.retryAfterSeconds) },
-          );
-        }
+        if (result.reason === 'blocked') throw tooManyAttempts(result.retryAfterSeconds);
         if (result.reason === 'not-allowed') {
           throw new ApiError(403, 'LOGIN_NOT_ALLOWED', 'Cette boîte de messagerie est fermée : elle ne permet plus de se connecter.');
         }

@@ -41,6 +41,7 @@ export async function route(
   senderFacts: SenderFacts,
   recipients: readonly AcceptedRecipient[],
   content: MessageContent,
+  options: { receipt?: boolean } = {},
 ): Promise<Routing> {
   const { origin, party: sender } = senderFacts;
   const targets: DeliveryTarget[] = [];
@@ -52,7 +53,8 @@ export async function route(
   // Conversations link a professional and a citizen: each citizen recipient of a professional,
   // or the one citizen who writes.
   let citizenConversation: number | undefined;
-  if (sender.role === 'citizen') {
+  // A read receipt is the system speaking for the reader: it neither opens nor continues one.
+  if (sender.role === 'citizen' && !options.receipt) {
     const firstPro = recipients.find((r) => r.facts.party.role === 'professional');
     if (firstPro) {
       const existing = await answeredConversation(deps, content, sender.address);
@@ -78,7 +80,7 @@ export async function route(
     else relay.push(r.address);
   }
   // The webmail keeps a copy of what was sent; mail clients file their own (IMAP APPEND).
-  if (origin === 'webmail') {
+  if (origin === 'webmail' && !options.receipt) {
     targets.push({ mailbox: sender.address, folder: 'Sent', flags: ['\\Seen'], conversation: citizenConversation });
   }
   return { targets, relay, conversations, contacts, notify };

@@ -161,7 +161,7 @@ export class MailTransaction {
     const sender = this.sender.party;
     const messageId = content.messageId ?? `<${draft.id}@${config.hostname}>`;
 
-    const routing = await route(this.deps, this.sender, this.recipients, content);
+    const routing = await route(this.deps, this.sender, this.recipients, content, { receipt: this.input.receipt === true });
     const audit = this.recipients.map((r) => ({
       actor: sender.address,
       action: r.facts.place.where === 'local' ? 'message.deliver' : 'message.relay',

@@ -28,6 +28,8 @@ export interface SenderInput {
    * pipeline reads them from the record itself, and rule 6 may count them as prescriptions
    */
   recordDocumentIds?: number[];
+  /** a read receipt the webmail sends for the reader: no copy in Sent, no conversation of its own */
+  receipt?: boolean;
 }
 
 export type Outcome =

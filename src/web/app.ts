@@ -88,7 +88,7 @@ export async function createWebApp(deps: WebDeps): Promise<FastifyInstance> {
   await app.register(cookie);
   await app.register(csrf, {
     cookieKey: 'mssgw_csrf',
-    cookieOpts: { path: '/', httpOnly: true, sameSite: 'strict' },
+    cookieOpts: { path: '/', httpOnly: true, sameSite: 'strict', secure: 'auto' },
     getUserInfo: (request) => request.account?.session.tokenHash ?? '',
     csrfOpts: { userInfo: true, hmacKey: csrfKey(config.dataDir) },
   });

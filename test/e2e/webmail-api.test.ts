@@ -17,7 +17,7 @@ import { mssgw, ROOT } from '../helpers/cli.js';
 import { readBlob } from '../helpers/peer-gateway.js';
 import { waitFor } from '../helpers/wait.js';
 import { WebClient, type WebAnswer } from '../helpers/web-client.js';
-import { COLLEAGUE, DOCTOR, INS, PASSWORD, PHARMACY, citizen, startWorld, trySend, type World } from '../helpers/world.js';
+import { COLLEAGUE, DOCTOR, INS, PASSWORD, PHARMACY, REMOTE_DOCTOR, citizen, startWorld, trySend, type World } from '../helpers/world.js';
 
 const JEANNE = citizen(INS.jeanne);
 const PAUL = citizen(INS.paul);
@@ -625,6 +625,8 @@ describe('read receipts', () => {
     expect(report).toContain(`Final-Recipient: rfc822; ${JEANNE}`);
     expect(auditRows('receipt.sent', JEANNE).some((r) => r.target === DOCTOR && r.detail === String(summary.id))).toBe(true);
     expect((await listed(jeanne, 'Accusé demandé')).seen).toBe(true);
+    // The system spoke for her: no copy in her Sent folder, no conversation opened by it.
+    expect(folderRows(JEANNE, 'Sent').filter((r) => r.subject?.startsWith('Accusé de lecture'))).toHaveLength(0);
 
     // Opened again: no second receipt.
     const second = await jeanne.get(`/api/messages/${summary.id}`);
@@ -650,6 +652,7 @@ describe('read receipts', () => {
   it.each([
     ['another citizen', PAUL],
     ['a professional who never wrote to the citizen', COLLEAGUE],
+    ['a professional of another organisation', REMOTE_DOCTOR],
   ])('sends nothing to %s named by Disposition-Notification-To: receipt "refused", the message still reads', async (_label, third) => {
     const subject = `Accusé vers un tiers ${third}`;
     await send({ to: JEANNE, subject, text: 'Le message lui-même.', headers: { 'Disposition-Notification-To': third } });

@@ -6,8 +6,9 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { MimeIndex } from '../../mime/types.js';
-import { addresses, firstName } from '../addresses.js';
+import { decodeWords } from '../../mime/header.js';
+import type { EnvelopeAddress, MimeIndex } from '../../mime/types.js';
+import { addressOf, addresses, firstName } from '../addresses.js';
 import type { StoredMessage } from '../../store/types.js';
 import type { ApiContext } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
@@ -85,12 +86,37 @@ export async function messageView(ctx: ApiContext, account: Account, message: St
     folder: folder?.name ?? null,
     cc: addresses(mime.envelope.cc),
     messageId: mime.envelope.messageId,
+    headers: headerView(mime),
     text: text ?? (html ? htmlToText(html) : ''),
     html,
     attachments: await withCdaFlag(ctx, message.blobId, refs),
     receipt,
     reply: await replyVerdict(ctx, account, message),
   };
+}
+
+/** The main header fields as a person reads them (encoded words decoded), by lower-case name. */
+function headerView(mime: MimeIndex): Record<string, string> {
+  const e = mime.envelope;
+  const list = (a: EnvelopeAddress[]) =>
+    a
+      .map((x) => {
+        const address = addressOf(x);
+        const name = x.name ? decodeWords(x.name) : null;
+        return address ? (name ? `${name} <${address}>` : address) : null;
+      })
+      .filter((x): x is string => x !== null)
+      .join(', ');
+  const fields: Record<string, string | null> = {
+    from: list(e.from),
+    to: list(e.to),
+    cc: list(e.cc),
+    subject: e.subject === null ? null : decodeWords(e.subject),
+    date: e.date,
+    'message-id': e.messageId,
+    'in-reply-to': e.inReplyTo,
+  };
+  return Object.fromEntries(Object.entries(fields).filter((f): f is [string, string] => f[1] !== null && f[1] !== ''));
 }
 
 /** The text of sanitised HTML, for a message without a plain part (and for screen readers' previews). */

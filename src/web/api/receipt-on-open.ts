@@ -5,7 +5,7 @@
  * opening the message at once send one receipt, and a receipt is never sent twice.
  */
 import type { FastifyRequest } from 'fastify';
-import { receiptRecipient } from '../../domain/receipts.js';
+import { decideReceipt } from '../../domain/receipts.js';
 import { addressOf } from '../addresses.js';
 import { envelopeAddresses } from '../../mime/envelope.js';
 import { firstField, headerText, parseHeaderFields } from '../../mime/header.js';
@@ -41,13 +41,15 @@ export async function sendReceiptOnFirstOpening(ctx: ApiContext, request: Fastif
     .map(addressOf)
     .filter((a): a is string => a !== null);
   const folder = await store.folders.byId(mailbox.id, message.folderId);
-  const to = receiptRecipient({
+  const decision = decideReceipt({
     reader: mailbox.kind,
     requestedBy,
     isReport: mime.root.type === 'multipart' && mime.root.subtype === 'report',
     received: folder !== undefined && !SENT_FOLDERS.has(folder.name),
+    author: message.from,
   });
-  if (!to) return 'not-requested';
+  if (!decision.due) return decision.asked ? 'refused' : 'not-requested';
+  const to = decision.to;
   if (message.flags.includes(MDN_SENT)) return message.flags.includes(MDN_REFUSED) ? 'refused' : 'sent';
   const claimed = await store.messages.setFlags(mailbox.id, message.folderId, [message.uid], { op: 'add', flags: [MDN_SENT] });
   if (claimed.updated.length === 0) return 'sent';
@@ -64,7 +66,7 @@ export async function sendReceiptOnFirstOpening(ctx: ApiContext, request: Fastif
     now: new Date(),
   });
   try {
-    const outcome = await submit(ctx.pipeline, { origin: 'webmail', address: mailbox.address, authenticatedAs: mailbox.address, client: { ip: request.ip } }, [to], () => Readable.from([raw]));
+    const outcome = await submit(ctx.pipeline, { origin: 'webmail', address: mailbox.address, authenticatedAs: mailbox.address, client: { ip: request.ip }, receipt: true }, [to], () => Readable.from([raw]));
     if (outcome.accepted) {
       await store.audit.record({ actor: mailbox.address, action: 'receipt.sent', mailbox: mailbox.address, target: to, outcome: 'ok', detail: String(message.id) });
       return 'sent';

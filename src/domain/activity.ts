@@ -87,6 +87,7 @@ const LABELS: Record<string, Labeller> = {
   'mailbox.close': () => `Fermeture de votre messagerie par ${OPERATOR}`,
   'mailbox.passwd': () => `Mot de passe défini par ${OPERATOR}`,
 
+  'message.send': (l, ctx) => `Message envoyé à ${ctx.who(l.target ?? '')}`,
   'message.deliver': (l, ctx, mine) => (mine ? `Message envoyé à ${ctx.who(l.target ?? '')}` : `Message reçu de ${ctx.who(l.actor)}`),
   'message.read': (l, ctx) => (l.detail ? `Vous avez lu un message de ${ctx.who(l.detail)}` : 'Vous avez lu un message'),
   'message.attachment.download': (l) => (l.detail ? `Vous avez téléchargé la pièce jointe ${quoted(l.detail)}` : 'Vous avez téléchargé une pièce jointe'),

@@ -170,6 +170,13 @@ export class MailTransaction {
       outcome: 'accepted',
       detail: `${this.input.origin} ${messageId}${documentCount(documents, r.address)}`,
     }));
+    // The sender's own history shows what they sent (a read receipt has its own line).
+    const author = this.input.authenticatedAs;
+    if (author && !this.input.receipt) {
+      for (const r of this.recipients) {
+        audit.push({ actor: author, action: 'message.send', mailbox: author, target: r.address, outcome: 'accepted', detail: `${this.input.origin} ${messageId}` });
+      }
+    }
 
     const filings = await filingsFor(this.deps, sender.address, this.recipients, documents);
     if ('refusal' in filings) return this.refuseAll(filings.refusal); // the record's version rules

@@ -709,6 +709,9 @@ describe('the reply verdict and closed conversations', () => {
     expect(mail.text?.trim()).toBe('Ma tension est de 12/8.');
     // The reply is in the same conversation, in the citizen's Sent.
     expect((await listed(jeanne, 'Re: Suivi tension', 'Sent')).conversationId).toBe(summary.conversationId);
+    // …and in her own history.
+    const history = (await jeanne.get('/api/activity')).body.entries as Array<{ action: string; target: string; label: string }>;
+    expect(history.find((e) => e.action === 'message.send' && e.target === DOCTOR)?.label).toMatch(/^Message envoyé à /);
   });
 
   it('says beforehand that a conversation the doctor closed (X-MSS-MES: FIN) takes no reply, without writing a refusal', async () => {

@@ -554,9 +554,10 @@ describe('reading a message', () => {
     expect(view.text).toBe('Vos documents sont joints.');
     expect(view.html).toBeNull();
     expect(view.attachments).toEqual([
-      { index: 0, name: 'compte-rendu été.pdf', type: 'application/pdf', size: pdf.length, isCda: false },
-      { index: 1, name: 'radiographie été.png', type: 'image/png', size: png.length, isCda: false },
-      { index: 2, name: 'cda.xml', type: 'text/xml', size: cda.length, isCda: true },
+      { index: 0, name: 'compte-rendu été.pdf', type: 'application/pdf', size: pdf.length, isCda: false, filedDocumentId: null },
+      { index: 1, name: 'radiographie été.png', type: 'image/png', size: png.length, isCda: false, filedDocumentId: null },
+      // a CDA for this citizen is filed as it arrives: the page is told which record document it is
+      { index: 2, name: 'cda.xml', type: 'text/xml', size: cda.length, isCda: true, filedDocumentId: expect.any(Number) },
     ]);
   });
 
@@ -584,7 +585,7 @@ describe('reading a message', () => {
     await send({ to: JEANNE, subject: 'Votre ordonnance XDM', attachments: [{ filename: 'IHE_XDM.ZIP', content: fixture('presc-n1.zip') }] });
     const summary = await listed(jeanne, 'Votre ordonnance XDM');
     const view = (await jeanne.get(`/api/messages/${summary.id}`)).body;
-    expect(view.attachments).toEqual([{ index: 0, name: 'IHE_XDM.ZIP', type: 'application/zip', size: fixture('presc-n1.zip').length, isCda: true }]);
+    expect(view.attachments).toEqual([{ index: 0, name: 'IHE_XDM.ZIP', type: 'application/zip', size: fixture('presc-n1.zip').length, isCda: true, filedDocumentId: expect.any(Number) }]);
   });
 });
 

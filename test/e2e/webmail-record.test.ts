@@ -326,6 +326,7 @@ describe('GET /api/record/documents/:id and its content', () => {
 describe('POST /api/messages/:id/attachments/:n/file', () => {
   it('files a PDF attachment as the citizen’s own document in the category chosen, once', async () => {
     const id = messageId(JEANNE, mail.pdf);
+    expect((await jeanne.get(`/api/messages/${id}`)).body.attachments[0].filedDocumentId).toBeNull();
     const missing = await jeanne.post(`/api/messages/${id}/attachments/0/file`, {});
     expect(missing.status).toBe(400);
     expect(missing.body.error.code).toBe('CATEGORY_REQUIRED');
@@ -348,6 +349,8 @@ describe('POST /api/messages/:id/attachments/:n/file', () => {
     });
     const listed = await documents(jeanne, 'COMPTES_RENDUS');
     expect(listed[0]).toEqual(filed.body.document);
+    // The message now says which record document its attachment became.
+    expect((await jeanne.get(`/api/messages/${id}`)).body.attachments[0].filedDocumentId).toBe(filed.body.document.id);
 
     const content = await jeanne.get(`/api/record/documents/${filed.body.document.id}/content`);
     expect(content.headers.get('content-type')).toBe('application/pdf');

@@ -67,7 +67,11 @@ export async function render(ctx) {
       h('p', { class: 'piece-nom', id: nameId }, a.name || `Pièce jointe ${a.index + 1}`),
       h('p', { class: 'piece-infos' }, `${typeLabel(a.type, a.isCda)} · ${size(a.size)}`),
       h('p', null, h('a', { href: url, download: a.name || '' }, 'Télécharger', vh(` ${a.name || ''}`))),
-      ctx.citizen ? fileForm(a, nameId) : null);
+      ctx.citizen ? (a.filedDocumentId != null ? filedNote() : fileForm(a, nameId)) : null);
+  }
+
+  function filedNote() {
+    return h('p', { class: 'aide', 'data-testid': 'deja-classe' }, 'Déjà dans vos documents. ', h('a', { href: '#/documents' }, 'Consulter vos documents'));
   }
 
   function fileForm(a, nameId) {

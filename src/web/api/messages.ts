@@ -14,6 +14,7 @@ import type { ApiContext } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
 import { idParam } from '../input.js';
 import { attachmentsOf, bodiesOf, decodedPart, partSize, partText, type AttachmentRef } from '../message-parts.js';
+import { isInvisibleToCitizen } from '../../domain/visibility.js';
 import { sanitiseHtml } from '../sanitize.js';
 import type { Account } from '../sessions.js';
 import { replyVerdict } from './reply-check.js';
@@ -52,7 +53,12 @@ export async function ownMessage(ctx: ApiContext, request: FastifyRequest): Prom
 }
 
 /** A CDA is told by its content: a ClinicalDocument root, or a zip (an IHE XDM package). */
-async function withCdaFlag(ctx: ApiContext, blobId: string, refs: AttachmentRef[]) {
+async function withCdaFlag(ctx: ApiContext, account: Account, message: StoredMessage, refs: AttachmentRef[]) {
+  const blobId = message.blobId;
+  // What this message already put in the citizen's record: the documents it carried (filed at
+  // delivery), and the files the citizen filed from it (by name), so the page can say so.
+  const record = account.mailbox.kind === 'CITIZEN' && message.messageId ? await ctx.store.record.list(account.mailbox.address) : [];
+  const fromHere = record.filter((d) => d.sourceMessageId === message.messageId && !isInvisibleToCitizen(d.confidentiality));
   return Promise.all(
     refs.map(async (a) => {
       let isCda = a.isCda;
@@ -60,7 +66,8 @@ async function withCdaFlag(ctx: ApiContext, blobId: string, refs: AttachmentRef[
         const head = await partText(ctx.blobs, blobId, a.part, 8 * 1024);
         isCda = /<(?:[\w-]+:)?ClinicalDocument[\s>]/.test(head);
       }
-      return { index: a.index, name: a.name, type: a.type, size: await partSize(ctx.blobs, blobId, a.part), isCda };
+      const filed = isCda ? fromHere.find((d) => d.source === 'message') : fromHere.find((d) => d.source === 'citizen' && d.title === a.name);
+      return { index: a.index, name: a.name, type: a.type, size: await partSize(ctx.blobs, blobId, a.part), isCda, filedDocumentId: filed?.id ?? null };
     }),
   );
 }
@@ -89,7 +96,7 @@ export async function messageView(ctx: ApiContext, account: Account, message: St
     headers: headerView(mime),
     text: text ?? (html ? htmlToText(html) : ''),
     html,
-    attachments: await withCdaFlag(ctx, message.blobId, refs),
+    attachments: await withCdaFlag(ctx, account, message, refs),
     receipt,
     reply: await replyVerdict(ctx, account, message),
   };

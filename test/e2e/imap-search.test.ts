@@ -64,14 +64,7 @@ const DELETED = Buffer.concat([
 ]);
 
 async function client(user = COLLEAGUE): Promise<ImapFlow> {
-  const c = new ImapFlow({
-    host: '127.0.0.1',
-    port: world.server.ports.imaps,
-    secure: true,
-    tls: { ca: world.ca, servername: 'localhost' },
-    auth: { user, pass: PASSWORD },
-    logger: false,
-  });
+  const c = world.imap(user);
   await c.connect();
   closers.push(() => c.logout().catch(() => c.close()));
   return c;

@@ -105,14 +105,7 @@ interface Received {
 
 /** What a professional's INBOX holds, read as their mail client would. */
 async function inboxOf(user: string): Promise<Received[]> {
-  const client = new ImapFlow({
-    host: '127.0.0.1',
-    port: world.server.ports.imaps,
-    secure: true,
-    tls: { ca: world.ca, servername: 'localhost' },
-    auth: { user, pass: PASSWORD },
-    logger: false,
-  });
+  const client = world.imap(user);
   await client.connect();
   try {
     const lock = await client.getMailboxLock('INBOX');
@@ -133,12 +126,7 @@ async function inboxOf(user: string): Promise<Received[]> {
 }
 
 function query<T>(sql: string, ...params: unknown[]): T[] {
-  const db = world.db();
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
+  return world.query<T>(sql, ...params);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -55,12 +55,7 @@ async function doctorSends(to: string, attachments: SendMailOptions['attachments
 }
 
 function query<T>(sql: string, ...params: unknown[]): T[] {
-  const db = world.db();
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
+  return world.query<T>(sql, ...params);
 }
 
 /** The id (the API's) of the message with this subject in this mailbox. */

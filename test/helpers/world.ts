@@ -7,6 +7,7 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { ImapFlow } from 'imapflow';
 import nodemailer, { type Mail } from 'nodemailer';
 import type { SendMailOptions } from 'nodemailer/lib/mailer/index.js';
 import { inject } from 'vitest';
@@ -40,6 +41,10 @@ export interface World {
   server: RunningServer;
   ca: Buffer;
   db(): Database.Database;
+  /** one read-only query on the server's database, closed at once */
+  query<T>(sql: string, ...params: unknown[]): T[];
+  /** an imapflow client on the IMAPS port, as a professional's mail client (connect() it) */
+  imap(user?: string, password?: string): ImapFlow;
   submission(user?: string, password?: string): Mail;
   /**
    * One submission session kept open for many messages, as a mail client does: one TLS
@@ -109,6 +114,16 @@ export async function startWorld(config: Record<string, unknown> = {}, box: Sand
     server,
     ca,
     db: () => new Database(path.join(box.dataDir, 'gateway.sqlite'), { readonly: true, fileMustExist: true }),
+    query<T>(sql: string, ...params: unknown[]): T[] {
+      const db = world.db();
+      try {
+        return db.prepare(sql).all(...params) as T[];
+      } finally {
+        db.close();
+      }
+    },
+    imap: (user = DOCTOR, password = PASSWORD) =>
+      new ImapFlow({ host: '127.0.0.1', port: server.ports.imaps, secure: true, tls: { ca, servername: 'localhost' }, auth: { user, pass: password }, logger: false }),
     submission: (user = DOCTOR, password = PASSWORD) =>
       keep(
         nodemailer.createTransport({

@@ -11,6 +11,7 @@ import { indexMessage } from '../../../src/mime/indexer.js';
 import { openSqliteStore } from '../../../src/store/sqlite/index.js';
 import { migrate, MIGRATIONS } from '../../../src/store/sqlite/migrations.js';
 import { StoreConflict, type Delivery, type Filing, type Store } from '../../../src/store/types.js';
+import { aFiling } from '../../helpers/filing.js';
 
 const CITIZEN = '184127645108946@patient.mssante.fr';
 const DOCTOR = 'dr.house@hopital.mssante.fr';
@@ -34,28 +35,7 @@ function open(dir: string): Store {
 let serial = 0;
 function filing(over: Partial<Filing> = {}): Filing {
   serial++;
-  return {
-    citizen: CITIZEN,
-    documentId: 'doc^1',
-    setId: 'set^A',
-    version: 1,
-    typeCode: '11490-0',
-    category: 'COMPTES_RENDUS',
-    title: 'Compte rendu',
-    authorName: 'Dr House',
-    authorId: '810002345678',
-    effectiveAt: null,
-    effectiveTime: '20240115',
-    sender: DOCTOR,
-    confidentiality: ['N'],
-    cda: { blobId: `cda-${serial}`, size: 100 },
-    pdf: null,
-    contentHash: 'hash-1',
-    custodian: 'centre hospitalier',
-    organisation: 'hopital.mssante.fr',
-    visibilityStated: true,
-    ...over,
-  };
+  return aFiling(serial, over);
 }
 
 function delivery(filings: Filing[]): Delivery {

@@ -13,6 +13,7 @@ import { indexMessage } from '../../../src/mime/indexer.js';
 import { openSqliteStore } from '../../../src/store/sqlite/index.js';
 import { migrate, MIGRATIONS } from '../../../src/store/sqlite/migrations.js';
 import { StoreConflict, type Delivery, type Filing, type Store } from '../../../src/store/types.js';
+import { aFiling } from '../../helpers/filing.js';
 
 const CITIZEN = '184127645108946@patient.mssante.fr';
 const OTHER = '269054958815780@patient.mssante.fr';
@@ -37,28 +38,7 @@ function open(dir = tempDir()): Store {
 let serial = 0;
 function filing(over: Partial<Filing> = {}): Filing {
   serial++;
-  return {
-    citizen: CITIZEN,
-    documentId: `doc^${serial}`,
-    setId: `set^${serial}`,
-    version: 1,
-    typeCode: '11490-0',
-    category: 'COMPTES_RENDUS',
-    title: 'Compte rendu',
-    authorName: 'Dr House',
-    authorId: '810002345678',
-    effectiveAt: null,
-    effectiveTime: '20240115',
-    sender: DOCTOR,
-    confidentiality: ['N'],
-    cda: { blobId: `cda-${serial}`, size: 100 },
-    pdf: null,
-    contentHash: `hash-${serial}`,
-    custodian: 'centre hospitalier',
-    organisation: 'hopital.mssante.fr',
-    visibilityStated: true,
-    ...over,
-  };
+  return aFiling(serial, { documentId: `doc^${serial}`, setId: `set^${serial}`, contentHash: `hash-${serial}`, ...over });
 }
 
 function delivery(over: Partial<Delivery>): Delivery {

@@ -232,12 +232,13 @@ function failure(e) {
 // ---------------------------------------------------------------- boot
 window.addEventListener('hashchange', route);
 (async () => {
+  // The server wrote the session into the page; without it, nobody is logged in.
+  let given = null;
   try {
-    const s = await api('GET', '/api/session', undefined, { auth: false });
-    setSession(s);
-  } catch {
-    setSession(null);
-  }
+    const meta = document.querySelector('meta[name="mss-session"]');
+    given = meta && meta.content ? JSON.parse(meta.content) : null;
+  } catch { given = null; }
+  setSession(given && given.csrf ? given : null);
   await route();
   firstScreenShown();
 })();

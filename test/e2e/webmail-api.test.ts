@@ -245,6 +245,26 @@ describe('session', () => {
     expect(errorCode(anonymous)).toBe('NOT_LOGGED_IN');
   });
 
+  it('writes the session into the page for a logged-in browser (no round trip), and nothing for anyone else', async () => {
+    const client = await WebClient.login(port, PAUL, PASSWORD);
+    const page = await client.get<string>('/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    const content = /<meta name="mss-session" content="([^"]*)">/.exec(page.body)?.[1] ?? '';
+    const session = JSON.parse(content.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')) as { csrf: string; mailbox: { address: string } };
+    expect(session.mailbox.address).toBe(PAUL);
+    // The token written into the page works, and the inbox is preloaded with the page.
+    client.csrf = session.csrf;
+    expect((await client.put('/api/settings', { personalEmail: null })).status).toBe(200);
+    expect(page.headers.get('link')).toBe('</api/messages?folder=INBOX&limit=50>; rel=preload; as=fetch; crossorigin=anonymous');
+
+    const anonymous = await WebClient.forPort(port).get<string>('/');
+    expect(anonymous.body).toContain('<meta name="mss-session" content="">');
+    expect(anonymous.headers.get('link')).toBeNull();
+    expect(anonymous.headers.get('content-security-policy')).toContain("script-src 'self'");
+  });
+
   it('DELETE /api/session ends this session: its cookie then gets 401', async () => {
     const client = await WebClient.login(port, JEANNE, PASSWORD);
     const stolen = client.copy();

@@ -15,6 +15,7 @@ export async function render(ctx) {
   async function load(before, limit) {
     return get(withQuery('/api/messages', { folder, before, limit }));
   }
+  // The server has the browser preload this very URL for a logged-in page (src/web/app.ts).
   const first = await load(null, 50);
   messages = first.messages || [];
   next = first.next ?? null;

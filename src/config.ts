@@ -111,6 +111,11 @@ const schema = z.strictObject({
       /** one IDLE at most this long (clients re-IDLE every 29 min, RFC 2177) */
       idleTimeoutSeconds: positiveInt.default(1800),
       /**
+       * a client that takes no byte of its answers for this long while some wait (it stopped
+       * reading) is cut off: it would otherwise hold its command, and the memory, for ever
+       */
+      writeStallSeconds: positiveInt.default(300),
+      /**
        * processes serving IMAP: 1 is the gateway's own; more are that many worker processes
        * sharing both IMAP ports over the same data folder (src/imap/workers.ts)
        */

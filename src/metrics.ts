@@ -12,6 +12,8 @@ export interface Metrics {
   loginFailures: Counter<'door' | 'reason'>;
   /** login blocks set, per scope: pair (one name from one client) or client */
   loginBlocks: Counter<'scope'>;
+  /** plugs in what the IMAP buffer gauge reads at each scrape (imap/server.ts: this process's connections) */
+  watchImapBuffers(read: () => { input: number; output: number }): void;
 }
 
 /** The relay queue as the gauges show it: messages waiting for another operator. */
@@ -60,12 +62,37 @@ function relayQueueGauges(registry: Registry): Metrics['watchRelayQueue'] {
   };
 }
 
+/**
+ * Memory the IMAP connections hold for their clients, read when scraped: commands received and
+ * not yet run, responses queued and not yet handed to the socket. Slow or hostile clients show
+ * here; each connection bounds both (imap/connection.ts).
+ */
+function imapBufferGauge(registry: Registry): Metrics['watchImapBuffers'] {
+  let read: (() => { input: number; output: number }) | undefined;
+  new Gauge({
+    name: 'mssgw_imap_buffered_bytes',
+    help: 'Bytes IMAP connections of this process hold: client commands waiting to run (direction=in), responses waiting for the socket (direction=out)',
+    labelNames: ['direction'],
+    registers: [registry],
+    collect() {
+      if (!read) return;
+      const { input, output } = read();
+      this.set({ direction: 'in' }, input);
+      this.set({ direction: 'out' }, output);
+    },
+  });
+  return (source) => {
+    read = source;
+  };
+}
+
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'mssgw_' });
   return {
     registry,
     watchRelayQueue: relayQueueGauges(registry),
+    watchImapBuffers: imapBufferGauge(registry),
     connections: new Gauge({
       name: 'mssgw_open_connections',
       help: 'Open client connections per door',

@@ -9,6 +9,7 @@ import type { Login } from '../auth/login.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { BlobStore, Folder, Store } from '../store/types.js';
+import type { PeerIdentity } from '../tls/peer-identity.js';
 import type { ImapOut, ParsedCommand } from './protocol/values.js';
 
 export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
@@ -61,8 +62,10 @@ export interface SelectedFolder {
   resolve(set: string, byUid: boolean): number[];
   /** the highest MODSEQ this session has told the client of */
   readonly highestModseq: number;
-  /** UIDs from this one up are \Recent to this session */
-  readonly recentFrom: number;
+  /** the message is \Recent to this session (RFC 3501 §2.3.2: to one session only) */
+  isRecent(uid: number): boolean;
+  /** how many of the messages the client knows are \Recent to this session */
+  readonly recent: number;
   /**
    * The command has just told the client this message's flags as of this MODSEQ (STORE, or
    * FETCH setting \Seen): the next sync need not say that change again (RFC 3501 .SILENT asks
@@ -85,6 +88,12 @@ export interface ImapSession {
   readonly enabled: Set<string>;
   /** a client that used a CONDSTORE-enabling command (RFC 7162 §3.1): MODSEQ in FETCH answers */
   condstore: boolean;
+  /** the verified client certificate, once under TLS (AUTHENTICATE EXTERNAL) */
+  readonly peer: PeerIdentity | undefined;
+  /** what CAPABILITY says now (LOGIN's OK carries it, ENABLE checks against it) */
+  capabilities(): string[];
+  /** a seat for this mailbox (the per-mailbox cap), to be taken before `authenticate`; false when full */
+  takeSeat(mailboxId: number): boolean;
   /** after a successful login (LOGIN, AUTHENTICATE) */
   authenticate(user: ImapUser): void;
   /** SELECT / EXAMINE: replaces any selected folder; returns the view for the command's answer */
@@ -95,8 +104,21 @@ export interface ImapSession {
   readLine(): Promise<string>;
   /** LOGOUT: the connection ends once the tagged answer is written */
   logout(): void;
+  /** the connection ends once the tagged answer is written, saying `BYE <bye>` first when given */
+  closeAfterAnswer(bye?: string): void;
+  /** IDLE: changes are said as they come until the client's next line, which is returned */
+  idle(): Promise<string>;
   /** STARTTLS: upgrades the socket once the tagged OK is written */
   startTls(): Promise<void>;
+}
+
+/**
+ * RFC 7162 §3.1: once the client used a CONDSTORE-enabling command (ENABLE CONDSTORE or
+ * QRESYNC, SELECT (CONDSTORE), a MODSEQ item or key, CHANGEDSINCE, UNCHANGEDSINCE), FETCH
+ * answers carry MODSEQ, and UID too when caused by STORE, by \Seen set, or by someone else.
+ */
+export function condstoreOn(session: Pick<ImapSession, 'condstore' | 'enabled'>): boolean {
+  return session.condstore || session.enabled.has('CONDSTORE') || session.enabled.has('QRESYNC');
 }
 
 export interface CommandContext {

@@ -3,8 +3,11 @@
  * the reader and writer, the queue of commands, and the timers. Commands run one at a time,
  * in the order received: pipelined commands wait their turn (simple, and sequence numbers stay
  * what the client thinks). A client sending faster than commands finish is paused at the
- * socket. Timers (RFC 3501 §5.4): 1 min to log in, 30 min of silence once logged in, the IDLE
- * limit while idling; each ends the session with BYE.
+ * socket, and so is one that does not read what it asked for: the next command waits while
+ * much output is queued. Timers (RFC 3501 §5.4): 1 min to log in (from the connection, however
+ * busy the client keeps it), 30 min of silence once logged in, the IDLE limit while idling;
+ * each ends the session with BYE. A client that takes no output for a few minutes while some
+ * waits is cut off (no BYE could reach it).
  */
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
@@ -19,6 +22,8 @@ export interface ConnectionTimeouts {
   preLoginMs: number;
   autologoutMs: number;
   idleMs: number;
+  /** no byte of output taken by the socket for this long, while some waits: the connection ends */
+  stallMs: number;
 }
 
 export interface ConnectionDeps {
@@ -39,6 +44,12 @@ export interface ConnectionDeps {
 /** over this many commands waiting, the socket stops reading until they shrink to RESUME_AT */
 const PAUSE_AT = 16;
 const RESUME_AT = 4;
+/**
+ * Over this many bytes of responses queued, the next command waits for the writer (and the
+ * socket is not read meanwhile): a client that asks without reading holds this much, not all
+ * its answers.
+ */
+export const OUTPUT_HIGH_WATER = 256 * 1024;
 const HANDSHAKE_MS = 30_000;
 const CLOSE_GRACE_MS = 2_000;
 
@@ -48,12 +59,24 @@ export class ImapConnection implements SessionPort {
   private socket: Socket;
   private reader: CommandReader;
   private queue: ReaderEvent[] = [];
+  /** bytes of the lines and literals in `queue` */
+  private queuedInput = 0;
+  /**
+   * Over this many bytes of commands waiting, the socket stops reading: two APPENDs of the
+   * largest size, not as many as PAUSE_AT.
+   */
+  private readonly inputBudget: number;
+  /** the queue is over PAUSE_AT commands or inputBudget bytes, until it shrinks back */
+  private inputFull = false;
+  /** the next command waits for the writer to drain (OUTPUT_HIGH_WATER) */
+  private waitingOnOutput = false;
   private processing = false;
   private paused = false;
+  /** the login timer counts from the connection: commands before login do not push it back */
+  private readonly loginDeadline: number;
   private lineWaiter: { resolve: (line: string) => void; reject: (err: Error) => void } | undefined;
   private after: { kind: 'close'; bye?: string } | { kind: 'tls'; resolve: () => void; reject: (err: Error) => void } | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private timerMs = 0;
   private isIdling = false;
   private closed = false;
   private ending = false;
@@ -73,9 +96,15 @@ export class ImapConnection implements SessionPort {
     socket.setNoDelay(true);
     this.secure = socket instanceof TLSSocket;
     if (socket instanceof TLSSocket) this.peer = peerIdentity(socket);
-    this.writer = new ResponseWriter(socket);
+    this.loginDeadline = Date.now() + deps.timeouts.preLoginMs;
+    this.inputBudget = 2 * Math.max(deps.limits.appendLimit, deps.limits.maxLiteralBytes);
+    this.writer = new ResponseWriter(socket, undefined, deps.timeouts.stallMs);
     this.writer.onStreamError = (err) => deps.services.log.error({ err, door: 'imap', session: deps.id }, 'a stored message could not be read while sending it');
+    this.writer.onStall = () => this.stalled();
     this.reader = new CommandReader(deps.limits, (event) => this.onEvent(event));
+    // A literal's limit depends on whether the client is logged in: while commands ahead of it
+    // (a pipelined LOGIN) have not run, the reader waits to decide.
+    this.reader.settled = () => this.lineWaiter !== undefined || (!this.processing && this.queue.length === 0);
     this.session = new Session({
       id: deps.id,
       clientIp: socket.remoteAddress ?? '',
@@ -117,17 +146,29 @@ export class ImapConnection implements SessionPort {
     return this.closed;
   }
 
+  /** memory this connection holds for its client: commands waiting to run, responses waiting to leave */
+  get buffered(): { input: number; output: number } {
+    return { input: this.queuedInput + this.reader.heldBytes, output: this.writer.queuedBytes };
+  }
+
   // --- SessionPort ---
 
   readLine(): Promise<string> {
     while (this.queue.length > 0) {
-      const event = this.queue.shift()!;
-      this.maybeResume();
+      const event = this.dequeue();
       if (event.kind === 'command') return Promise.resolve(lineOf(event.command));
       if (!this.answerOutOfBand(event)) return Promise.reject(new ConnectionClosed('connection closed'));
     }
     if (this.closed) return Promise.reject(new ConnectionClosed('connection closed'));
-    return new Promise((resolve, reject) => (this.lineWaiter = { resolve, reject }));
+    const waiting = new Promise<string>((resolve, reject) => (this.lineWaiter = { resolve, reject }));
+    // The line awaited may be behind a literal the reader holds back: decide it now.
+    this.releaseReader();
+    return waiting;
+  }
+
+  cancelReadLine(): void {
+    // The command that waited has ended (IDLE failing): the next line is a command again.
+    this.lineWaiter = undefined;
   }
 
   upgradeAfterAnswer(): Promise<void> {
@@ -140,21 +181,21 @@ export class ImapConnection implements SessionPort {
 
   stateChanged(state: SessionState): void {
     this.reader.loggedIn = state !== 'not-authenticated';
-    this.timerMs = state === 'not-authenticated' ? this.deps.timeouts.preLoginMs : this.deps.timeouts.autologoutMs;
     this.arm();
   }
 
   idling(on: boolean): void {
     this.isIdling = on;
-    this.timerMs = on ? this.deps.timeouts.idleMs : this.session.state === 'not-authenticated' ? this.deps.timeouts.preLoginMs : this.deps.timeouts.autologoutMs;
     this.arm();
   }
 
   // --- the socket ---
 
   private readonly onData = (chunk: Buffer) => {
-    this.timer?.refresh();
+    // Only the autologout timer measures silence; the login and IDLE limits are deadlines.
+    if (!this.isIdling && this.session.state !== 'not-authenticated') this.timer?.refresh();
     this.reader.push(chunk);
+    if (this.reader.held) this.reading();
   };
   private readonly onSocketClose = () => this.closedNow();
   private readonly onSocketError = (err: Error) => {
@@ -177,14 +218,17 @@ export class ImapConnection implements SessionPort {
   private arm(): void {
     if (this.closed) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.expired(), this.timerMs);
+    const { idleMs, autologoutMs } = this.deps.timeouts;
+    const ms = this.isIdling ? idleMs : this.session.state === 'not-authenticated' ? Math.max(0, this.loginDeadline - Date.now()) : autologoutMs;
+    this.timer = setTimeout(() => this.expired(), ms);
     this.timer.unref();
   }
 
   private expired(): void {
     // A command still at work (a long FETCH to a slow client) is not silence; one waiting for
-    // the client (AUTHENTICATE's answer) is.
-    if (this.session.busy && !this.isIdling && !this.lineWaiter) return this.arm();
+    // the client (AUTHENTICATE's answer) is. A client that stopped reading is the writer's
+    // stall timer's business. Before login the limit is a deadline, busy or not.
+    if (this.session.busy && !this.isIdling && !this.lineWaiter && this.session.state !== 'not-authenticated') return this.arm();
     const text = this.isIdling
       ? 'BYE IDLE trop long, reconnectez-vous / IDLE too long, reconnect'
       : this.session.state === 'not-authenticated'
@@ -192,6 +236,16 @@ export class ImapConnection implements SessionPort {
         : 'BYE Déconnexion automatique après inactivité / Autologout: idle for too long';
     this.writer.untaggedText(text);
     void this.end();
+  }
+
+  /** the socket took nothing for stallMs while output waited: nothing more can reach the client */
+  private stalled(): void {
+    if (this.closed) return;
+    this.deps.services.log.warn(
+      { door: 'imap', session: this.deps.id, ip: this.socket.remoteAddress, seconds: this.deps.timeouts.stallMs / 1000 },
+      'IMAP connection ended: the client has read nothing of its answers for too long',
+    );
+    this.socket.destroy();
   }
 
   private onEvent(event: ReaderEvent): void {
@@ -207,17 +261,51 @@ export class ImapConnection implements SessionPort {
       return;
     }
     this.queue.push(event);
-    if (this.queue.length > PAUSE_AT && !this.paused) {
-      this.paused = true;
-      this.socket.pause();
+    this.queuedInput += eventBytes(event);
+    // Counted in bytes too: 16 APPENDs of 20 MB are not 16 NOOPs.
+    if (this.queue.length > PAUSE_AT || this.queuedInput > this.inputBudget) {
+      this.inputFull = true;
+      this.reading();
     }
     void this.process();
   }
 
-  private maybeResume(): void {
-    if (this.paused && this.queue.length <= RESUME_AT && !this.closed) {
-      this.paused = false;
-      this.socket.resume();
+  private dequeue(): ReaderEvent {
+    const event = this.queue.shift()!;
+    this.queuedInput -= eventBytes(event);
+    if (this.inputFull && this.queue.length <= RESUME_AT && this.queuedInput <= this.inputBudget / 2) {
+      this.inputFull = false;
+      this.reading();
+    }
+    return event;
+  }
+
+  /** reads the socket unless the queue is full, the writer is behind, or the reader holds a literal back */
+  private reading(): void {
+    if (this.closed) return;
+    const pause = this.inputFull || this.waitingOnOutput || this.reader.held;
+    if (pause === this.paused) return;
+    this.paused = pause;
+    if (pause) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  /** the commands ahead of a held-back literal have run (or a command waits for a line): the reader goes on */
+  private releaseReader(): void {
+    if (!this.reader.held || !this.reader.settled()) return;
+    this.reader.release();
+    this.reading();
+  }
+
+  /** the next command waits until the client has taken the answers queued so far */
+  private async outputRoom(): Promise<void> {
+    this.waitingOnOutput = true;
+    this.reading();
+    try {
+      await this.writer.drain();
+    } finally {
+      this.waitingOnOutput = false;
+      this.reading();
     }
   }
 
@@ -241,8 +329,11 @@ export class ImapConnection implements SessionPort {
     this.processing = true;
     try {
       while (this.queue.length > 0 && !this.closed && !this.ending) {
-        const event = this.queue.shift()!;
-        this.maybeResume();
+        if (this.writer.queuedBytes > OUTPUT_HIGH_WATER) {
+          await this.outputRoom();
+          continue;
+        }
+        const event = this.dequeue();
         if (event.kind !== 'command') {
           if (!this.answerOutOfBand(event)) return;
           continue;
@@ -267,11 +358,13 @@ export class ImapConnection implements SessionPort {
         }
       }
     } catch (err) {
-      this.deps.services.log.error({ err, door: 'imap', session: this.deps.id }, 'IMAP session failed');
+      // The socket went while waiting for the writer: nothing failed.
+      if (!(err instanceof ConnectionClosed)) this.deps.services.log.error({ err, door: 'imap', session: this.deps.id }, 'IMAP session failed');
       this.socket.destroy();
     } finally {
       this.processing = false;
     }
+    if (!this.closed && !this.ending) this.releaseReader();
   }
 
   /**
@@ -285,6 +378,9 @@ export class ImapConnection implements SessionPort {
     plain.pause();
     this.reader.reset();
     this.queue = [];
+    this.queuedInput = 0;
+    this.inputFull = false;
+    this.paused = false;
     const secure = new TLSSocket(plain, { isServer: true, secureContext: this.deps.secureContext, requestCert: true, rejectUnauthorized: false });
     this.socket = secure;
     this.writer.retarget(secure);
@@ -302,6 +398,7 @@ export class ImapConnection implements SessionPort {
     });
     this.secure = true;
     this.peer = peerIdentity(secure);
+    // (the login deadline still counts from the connection)
     this.arm();
   }
 
@@ -330,6 +427,7 @@ export class ImapConnection implements SessionPort {
     if (this.timer) clearTimeout(this.timer);
     this.writer.close();
     this.queue = [];
+    this.queuedInput = 0;
     this.lineWaiter?.reject(new ConnectionClosed('connection closed'));
     this.lineWaiter = undefined;
     if (this.after?.kind === 'tls') this.after.reject(new ConnectionClosed('connection closed'));
@@ -337,6 +435,15 @@ export class ImapConnection implements SessionPort {
     this.session.end();
     this.deps.onClose();
   }
+}
+
+/** the bytes a queued event holds */
+function eventBytes(event: ReaderEvent): number {
+  if (event.kind !== 'command') return 0;
+  let n = 0;
+  for (const l of event.command.lines) n += l.length;
+  for (const l of event.command.literals) n += l.length;
+  return n;
 }
 
 /** a line sent in answer to a continuation (AUTHENTICATE, IDLE's DONE), as text */

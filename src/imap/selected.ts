@@ -10,7 +10,8 @@ import type { SelectedFolder } from './command.js';
 import { resolveSequenceNumbers, resolveUids, formatSequenceSet } from './sequence.js';
 import type { Folder, Store } from './../store/types.js';
 import { StoreRefusal } from './../store/types.js';
-import { atom, list, num, type ImapOut } from './protocol/values.js';
+import { flagUpdate } from './fetch/answer.js';
+import { atom, num, type ImapOut } from './protocol/values.js';
 
 export interface SyncOptions {
   /** EXPUNGE may be said now (not during FETCH, STORE, SEARCH by sequence number) */
@@ -29,6 +30,12 @@ export class SelectedMailbox implements SelectedFolder {
   private held = new Set<number>();
   /** flag changes this session's own command already answered (UID → MODSEQ): not told twice */
   private toldModseq = new Map<number, number>();
+  /**
+   * Read-write: the UIDs this session claimed from the store as \Recent (claimRecent), each
+   * claim a range, adjacent ones merged. A message another session claimed first is not
+   * \Recent here, whatever its UID (RFC 3501 §2.3.2: one session only).
+   */
+  private claimed: Array<{ from: number; to: number }> = [];
   private readonly unsubscribe: () => void;
   /** called when the folder changes (IDLE waits on it) */
   onChange: (() => void) | undefined;
@@ -39,7 +46,11 @@ export class SelectedMailbox implements SelectedFolder {
     readonly readOnly: boolean,
     uids: Uint32Array,
     public highestModseq: number,
-    readonly recentFrom: number,
+    /**
+     * Read-only: UIDs from this one up are \Recent to the session (it claims nothing, so it
+     * cannot know that another session has; the RFC lets it say so). Infinity when read-write.
+     */
+    private readonly recentFloor: number,
   ) {
     this.uids = uids;
     this.count = uids.length;
@@ -57,25 +68,45 @@ export class SelectedMailbox implements SelectedFolder {
    */
   static async open(store: Store, folder: Folder, options: { readOnly: boolean }): Promise<SelectedMailbox> {
     const view = await store.folders.view(folder.mailboxId, folder.id);
-    let recentFrom: number;
     if (options.readOnly) {
       const status = await store.folders.status(folder.mailboxId, folder.id);
-      recentFrom = status.recent > 0 ? view.uids[view.uids.length - status.recent] ?? view.folder.uidNext : view.folder.uidNext;
-    } else {
-      recentFrom = await store.folders.claimRecent(folder.mailboxId, folder.id);
+      const floor = status.recent > 0 ? view.uids[view.uids.length - status.recent] ?? view.folder.uidNext : view.folder.uidNext;
+      return new SelectedMailbox(store, view.folder, true, view.uids, view.folder.highestModseq, floor);
     }
-    return new SelectedMailbox(store, view.folder, options.readOnly, view.uids, view.folder.highestModseq, recentFrom);
+    const selected = new SelectedMailbox(store, view.folder, false, view.uids, view.folder.highestModseq, Infinity);
+    try {
+      selected.claim(await store.folders.claimRecent(folder.mailboxId, folder.id));
+    } catch (err) {
+      selected.close();
+      throw err;
+    }
+    return selected;
   }
 
   get exists(): number {
     return this.count;
   }
 
-  /** the number of messages the client has been told are \Recent */
+  isRecent(uid: number): boolean {
+    if (uid >= this.recentFloor) return true;
+    for (const r of this.claimed) if (uid >= r.from && uid <= r.to) return true;
+    return false;
+  }
+
+  /** the number of messages the client knows that are \Recent to this session */
   get recent(): number {
+    const lowest = Math.min(this.recentFloor, this.claimed[0]?.from ?? Infinity);
     let n = 0;
-    for (let i = this.count - 1; i >= 0 && this.uids[i]! >= this.recentFrom; i--) n++;
+    for (let i = this.count - 1; i >= 0 && this.uids[i]! >= lowest; i--) if (this.isRecent(this.uids[i]!)) n++;
     return n;
+  }
+
+  /** a range claimRecent gave this session (nothing when from > to) */
+  private claim(range: { from: number; to: number }): void {
+    if (range.from > range.to) return;
+    const last = this.claimed[this.claimed.length - 1];
+    if (last && range.from <= last.to + 1) last.to = Math.max(last.to, range.to);
+    else this.claimed.push({ ...range });
   }
 
   /** whether the folder changed since the last sync */
@@ -109,15 +140,15 @@ export class SelectedMailbox implements SelectedFolder {
     this.onChange = undefined;
   }
 
-  /**
-   * Tells the client what changed since it last heard, through `say`. Returns false when the
-   * folder no longer exists (deleted by another session): the session must end the selection.
-   */
   /** a command of this session answered this flag change itself (STORE, FETCH setting \Seen) */
   told(uid: number, modseq: number): void {
     this.toldModseq.set(uid, modseq);
   }
 
+  /**
+   * Tells the client what changed since it last heard, through `say`. Returns false when the
+   * folder no longer exists (deleted by another session): the session must end the selection.
+   */
   async sync(options: SyncOptions, say: (items: ImapOut[]) => void): Promise<boolean> {
     if (!this.dirty && (this.held.size === 0 || !options.expunge)) return true;
     this.dirty = false;
@@ -149,19 +180,16 @@ export class SelectedMailbox implements SelectedFolder {
     if (options.expunge && this.held.size > 0) this.tellExpunged(options.qresync, say);
     if (fresh.length > 0) {
       this.append(fresh);
+      // Claimed before RECENT is counted: only what this session won is \Recent to it.
+      if (!this.readOnly) this.claim(await this.store.folders.claimRecent(mailboxId, id));
       say([num(this.count), atom('EXISTS')]);
       say([num(this.recent), atom('RECENT')]);
-      if (!this.readOnly) await this.store.folders.claimRecent(mailboxId, id);
     }
     for (const m of changes.changed) {
       if (m.uid > last || this.held.has(m.uid) || this.toldModseq.get(m.uid) === m.modseq) continue;
       const seq = this.seqOf(m.uid);
       if (seq === undefined) continue;
-      const flags = m.flags.map(atom);
-      if (m.uid >= this.recentFrom) flags.push(atom('\\Recent'));
-      const items: ImapOut[] = [atom('FLAGS'), list(flags), atom('UID'), num(m.uid)];
-      if (options.condstore || options.qresync) items.push(atom('MODSEQ'), list([num(m.modseq)]));
-      say([num(seq), atom('FETCH'), list(items)]);
+      say(flagUpdate(seq, m.uid, m.flags, this.isRecent(m.uid), options.condstore || options.qresync ? m.modseq : undefined));
     }
     this.toldModseq.clear();
     this.highestModseq = Math.max(this.highestModseq, changes.highestModseq);

@@ -61,7 +61,7 @@ function lowerBound(sorted: ArrayLike<number>, length: number, value: number): n
 }
 
 /** Sorts and merges ranges (after `*` is replaced), so that each message is named once. */
-function merged(ranges: SequenceRange[], star: number): SequenceRange[] {
+export function merged(ranges: SequenceRange[], star: number): SequenceRange[] {
   const concrete = ranges
     .map((r) => {
       const a = r.from === Infinity ? star : r.from;
@@ -118,6 +118,39 @@ export function formatSequenceSet(numbers: readonly number[]): string {
     while (i + 1 < numbers.length && numbers[i + 1] === end + 1) end = numbers[++i]!;
     parts.push(start === end ? String(start) : `${start}:${end}`);
     i++;
+  }
+  return parts.join(',');
+}
+
+/**
+ * The UIDs of `ranges` (merged, ascending) up to `last` that are not in `present` (ascending),
+ * as a compact set: what a QRESYNC client must forget when the journal no longer reaches back.
+ * Steps through the ranges' ends and the present UIDs, never through every UID in between;
+ * `pause` is awaited every `every` steps (a folder of a million messages is a million steps).
+ */
+export async function missingUids(
+  ranges: readonly SequenceRange[],
+  present: ArrayLike<number>,
+  last: number,
+  pause?: () => Promise<void>,
+  every = 1000,
+): Promise<string> {
+  const parts: string[] = [];
+  const gap = (from: number, to: number) => parts.push(from === to ? String(from) : `${from}:${to}`);
+  let steps = 0;
+  for (const r of ranges) {
+    const to = Math.min(r.to, last);
+    let cursor = Math.max(r.from, 1);
+    for (let p = lowerBound(present, present.length, cursor); cursor <= to; p++) {
+      const next = p < present.length ? present[p]! : Infinity;
+      if (next > to) {
+        gap(cursor, to);
+        break;
+      }
+      if (next > cursor) gap(cursor, next - 1);
+      cursor = next + 1;
+      if (pause && ++steps % every === 0) await pause();
+    }
   }
   return parts.join(',');
 }

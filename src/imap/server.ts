@@ -63,6 +63,16 @@ export function createImapListeners(deps: ImapServerDeps): ImapListener[] {
   const limits: ConnectionCounter = deps.counts?.connections ?? new ConnectionLimits({ total: imap.maxConnections, perClient: imap.maxConnectionsPerClient });
   const mailboxSeats = deps.counts?.seats ?? seats(imap.maxConnectionsPerMailbox);
   const open = new Map<ImapConnection, ImapDoor>();
+  metrics.watchImapBuffers(() => {
+    let input = 0;
+    let output = 0;
+    for (const connection of open.keys()) {
+      const held = connection.buffered;
+      input += held.input;
+      output += held.output;
+    }
+    return { input, output };
+  });
   const common: Omit<ConnectionDeps, 'id' | 'onClose'> = {
     services,
     commands,
@@ -78,6 +88,7 @@ export function createImapListeners(deps: ImapServerDeps): ImapListener[] {
       preLoginMs: imap.loginTimeoutSeconds * 1000,
       autologoutMs: imap.autologoutSeconds * 1000,
       idleMs: imap.idleTimeoutSeconds * 1000,
+      stallMs: imap.writeStallSeconds * 1000,
     },
   };
 

@@ -6,7 +6,7 @@
  * `SessionPort`.
  */
 import type { CommandContext, CommandResult, CommandSpec, ImapServices, ImapSession, ImapUser, SessionState } from './command.js';
-import { bad, no } from './command.js';
+import { bad, condstoreOn, no } from './command.js';
 import { parseCommand } from './protocol/parser.js';
 import type { RawCommand } from './protocol/reader.js';
 import { ConnectionClosed, type ResponseWriter } from './protocol/writer.js';
@@ -25,6 +25,8 @@ export interface SessionPort {
   /** the verified client certificate, once under TLS */
   readonly peer: PeerIdentity | undefined;
   readLine(): Promise<string>;
+  /** the line awaited by readLine() is no longer wanted (its command ended): the next one is a command */
+  cancelReadLine(): void;
   /** after the current tagged answer: upgrade to TLS */
   upgradeAfterAnswer(): Promise<void>;
   /** after the current tagged answer: close, saying `BYE <bye>` first when given */
@@ -114,6 +116,9 @@ export class Session implements ImapSession {
   get busy(): boolean {
     return this.running !== undefined;
   }
+  get peer(): PeerIdentity | undefined {
+    return this.port.peer;
+  }
   /** the names of the commands this server has, for CAPABILITY */
   has(command: string): boolean {
     return this.commands.has(command);
@@ -159,6 +164,10 @@ export class Session implements ImapSession {
     return this.port.readLine();
   }
 
+  closeAfterAnswer(bye?: string): void {
+    this.port.closeAfterAnswer(bye);
+  }
+
   logout(): void {
     this.current = 'logout';
     this.port.closeAfterAnswer();
@@ -185,7 +194,7 @@ export class Session implements ImapSession {
     if (!view) return;
     const writer = this.port.writer;
     const alive = await view.sync(
-      { expunge, qresync: this.enabled.has('QRESYNC'), condstore: this.condstore || this.enabled.has('CONDSTORE') },
+      { expunge, qresync: this.enabled.has('QRESYNC'), condstore: condstoreOn(this) },
       (items) => writer.untagged(items),
     );
     if (!alive) {
@@ -198,7 +207,8 @@ export class Session implements ImapSession {
 
   /**
    * IDLE (RFC 2177): changes are said as they come, until the client sends DONE.
-   * Returns the line that ended it.
+   * Returns the line that ended it. Each batch of changes waits for the client to take it
+   * before the next is read: a client that idles without reading holds no growing queue.
    */
   async idle(): Promise<string> {
     const view = this.view;
@@ -210,8 +220,10 @@ export class Session implements ImapSession {
     };
     if (view) view.onChange = notify;
     this.port.idling(true);
+    const writer = this.port.writer;
     try {
       await this.flushUpdates(true);
+      await writer.drain();
       let done = false;
       let text = '';
       let error: unknown;
@@ -241,9 +253,13 @@ export class Session implements ImapSession {
         await this.flushUpdates(true);
         // the folder was deleted: the session is ending
         if (this.current === 'logout') return 'DONE';
+        await writer.drain();
       }
     } finally {
       if (view && view.onChange === notify) view.onChange = undefined;
+      // Ended by anything but the client's line (a failed flush, the folder gone): the line
+      // still awaited must not swallow the next command.
+      this.port.cancelReadLine();
       this.port.idling(false);
     }
   }

@@ -229,9 +229,10 @@ export interface FolderStore {
   view(mailboxId: number, folderId: number): Promise<FolderView>;
   /**
    * Claims the messages no session has seen as \\Recent yet (RFC 3501 §2.3.2: one session
-   * only). Returns the first recent UID for this session; every UID from it up is recent to it.
+   * only). Returns the UIDs claimed, `from` to `to` inclusive (none when `from > to`): recent
+   * to this session, and to no other.
    */
-  claimRecent(mailboxId: number, folderId: number): Promise<number>;
+  claimRecent(mailboxId: number, folderId: number): Promise<{ from: number; to: number }>;
 }
 
 /** A message in a folder, as IMAP and the webmail list it. */

@@ -390,7 +390,7 @@ describe('IMAP caps, timers and shutdown', () => {
   let world: World;
 
   beforeAll(async () => {
-    world = await startWorld({ imap: { maxConnectionsPerClient: 4, maxConnectionsPerMailbox: 2, loginTimeoutSeconds: 1 } });
+    world = await startWorld({ imap: { maxConnectionsPerClient: 4, maxConnectionsPerMailbox: 2, loginTimeoutSeconds: 1, writeStallSeconds: 1 } });
   });
   afterAll(async () => {
     await world?.stop();
@@ -410,6 +410,45 @@ describe('IMAP caps, timers and shutdown', () => {
     expect(await stalled.line()).toBe('+ ');
     expect(await stalled.line(5000)).toMatch(/^\* BYE .*Login timeout/);
     await stalled.closed;
+  });
+
+  it('counts the login time from the connection: commands before login do not push it back', async () => {
+    const raw = await RawImap.connect({ port: world.server.ports.imaps, tls: true, ca: world.ca });
+    await raw.line();
+    // a NOOP every 300 ms, for a limit of 1 s
+    let last = '';
+    await waitFor(
+      'the login deadline',
+      async () => {
+        raw.write('n NOOP\r\n');
+        for (;;) {
+          last = await raw.line(5000).catch(() => 'closed');
+          if (last.startsWith('* BYE') || last === 'closed') return true;
+          if (last.startsWith('n ')) return false;
+        }
+      },
+      { timeoutMs: 8000, intervalMs: 300 },
+    );
+    expect(last).toMatch(/^\* BYE .*Login timeout/);
+    await raw.closed;
+  });
+
+  it('cuts off a client that stops reading in the middle of a FETCH', async () => {
+    const { raw } = await rawSession(world);
+    const line = `${'z'.repeat(998)}\r\n`;
+    const big = Buffer.from(`From: <${DOCTOR}>\r\nSubject: stall\r\n\r\n${line.repeat(4000)}`);
+    expect((await raw.command('c', 'CREATE Stall')).at(-1)).toMatch(/^c OK/);
+    raw.write(`a APPEND Stall {${big.length}+}\r\n`);
+    raw.write(Buffer.concat([big, Buffer.from('\r\n')]));
+    expect((await raw.until('a')).at(-1)).toMatch(/^a OK/);
+    expect((await raw.command('s', 'SELECT Stall')).at(-1)).toMatch(/^s OK/);
+    raw.pause();
+    // 8 × 4 MB asked, none read: the FETCH waits on the socket, which takes nothing more
+    const items = Array.from({ length: 8 }, (_, i) => `BODY.PEEK[]<${i}.${big.length}>`).join(' ');
+    raw.write(`f FETCH 1 (${items})\r\n`);
+    await waitFor('the server to end the connection', () => /IMAP connection ended: the client has read nothing of its answers/.test(world.server.logs()), { timeoutMs: 20_000 });
+    raw.resume();
+    await raw.closed;
   });
 
   it('caps sessions per mailbox at login with NO [LIMIT], and connections per client with BYE [UNAVAILABLE]', async () => {

@@ -86,8 +86,39 @@ export class RawImap {
     for (const w of this.waiters.splice(0)) w();
   }
 
-  write(data: string | Buffer): void {
-    this.socket.write(data);
+  /** false when the socket's buffer is over its mark (wait for `drained`) */
+  write(data: string | Buffer): boolean {
+    return this.socket.write(data);
+  }
+
+  /** resolves when what was written has been handed to the kernel, or after `timeoutMs`: false then */
+  drained(timeoutMs: number): Promise<boolean> {
+    if (this.socket.writableLength === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.socket.off('drain', done);
+        resolve(false);
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.socket.once('drain', done);
+    });
+  }
+
+  /** bytes written and not yet taken by the kernel: they pile up once the server stops reading */
+  get unsent(): number {
+    return this.socket.writableLength;
+  }
+
+  /** stops reading: the server's answers pile up in its socket, as with a client that does not read */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
   }
 
   /** the next response line; rejects when the server closed without one or after timeoutMs */

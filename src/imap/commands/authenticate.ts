@@ -5,7 +5,6 @@
  */
 import { bad, no, type CommandResult, type CommandSpec } from '../command.js';
 import { astring } from '../protocol/parser.js';
-import type { Session } from '../session.js';
 import { PRIVACY_REQUIRED, loginOutcome } from './login-outcome.js';
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -21,7 +20,7 @@ export const authenticate: CommandSpec = {
   name: 'AUTHENTICATE',
   states: ['not-authenticated'],
   async handle(ctx, command): Promise<CommandResult> {
-    const session = ctx.session as Session;
+    const { session } = ctx;
     const mechanism = astring(command.args[0])?.toUpperCase();
     const initial = command.args.length > 1 ? astring(command.args[1]) : undefined;
     if (!mechanism || command.args.length > 2 || (command.args.length === 2 && initial === undefined)) {
@@ -48,7 +47,7 @@ export const authenticate: CommandSpec = {
     if (!bytes) return bad('Réponse base64 invalide / Invalid base64 response');
     const ip = session.clientIp;
     if (mechanism === 'EXTERNAL') {
-      const peer = session.port.peer;
+      const peer = session.peer;
       const result = await ctx.services.login.withCertificate(peer?.authorized ? peer.names : undefined, bytes.toString('utf8'), ip, 'imap');
       return loginOutcome(ctx, result);
     }

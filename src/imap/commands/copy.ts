@@ -9,8 +9,7 @@ import type { CommandContext, CommandResult, CommandSpec } from '../command.js';
 import { bad, ok } from '../command.js';
 import type { ParsedCommand } from '../protocol/values.js';
 import { formatSequenceSet } from '../sequence.js';
-import { READ_ONLY } from './expunge.js';
-import { answerFor, mailboxArg, noSuchFolder, textArg, userOf } from './mailbox-args.js';
+import { answerFor, mailboxArg, noSuchFolder, readOnlyMailbox, textArg, userOf } from './mailbox-args.js';
 
 function copyUid(outcome: CopyOutcome): string | undefined {
   if (outcome.pairs.length === 0) return undefined;
@@ -25,7 +24,7 @@ async function transfer(ctx: CommandContext, command: ParsedCommand, move: boole
   const word = move ? 'MOVE' : 'COPY';
   const view = session.selected!;
   if (command.args.length !== 2) return bad(`${word} prend un ensemble de messages et un dossier / ${word} takes a message set and a mailbox`);
-  if (move && view.readOnly) return READ_ONLY();
+  if (move && view.readOnly) return readOnlyMailbox();
   const uids = view.resolve(textArg(command.args[0], 'ensemble de messages / message set'), command.uid);
   const name = mailboxArg(command.args[1], session);
   const mailboxId = userOf(session).mailboxId;

@@ -3,7 +3,6 @@
  * server offers them. Unknown extensions are ignored, as the RFC says.
  */
 import { bad, ok, type CommandSpec } from '../command.js';
-import type { Session } from '../session.js';
 
 export const enable: CommandSpec = {
   name: 'ENABLE',
@@ -12,7 +11,7 @@ export const enable: CommandSpec = {
     if (command.args.length === 0 || command.args.some((a) => a.type !== 'atom')) {
       return bad('Syntaxe : ENABLE extension… / Syntax: ENABLE extension…');
     }
-    const session = ctx.session as Session;
+    const { session } = ctx;
     const offered = new Set(session.capabilities());
     const now: string[] = [];
     for (const arg of command.args) {

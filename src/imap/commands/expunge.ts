@@ -4,10 +4,8 @@
  * says the journal's expunges before the tagged OK.
  */
 import type { CommandSpec } from '../command.js';
-import { bad, no, ok } from '../command.js';
-import { answerFor, textArg, userOf } from './mailbox-args.js';
-
-export const READ_ONLY = () => no('Dossier ouvert en lecture seule (EXAMINE) / The mailbox is read-only (EXAMINE)', 'CANNOT');
+import { bad, ok } from '../command.js';
+import { answerFor, readOnlyMailbox, textArg, userOf } from './mailbox-args.js';
 
 export const expunge: CommandSpec = {
   name: 'EXPUNGE',
@@ -20,7 +18,7 @@ export const expunge: CommandSpec = {
       if (command.args.length !== (command.uid ? 1 : 0)) {
         return bad(command.uid ? 'UID EXPUNGE prend un ensemble d’UID / UID EXPUNGE takes a UID set' : 'EXPUNGE ne prend pas d’argument / EXPUNGE takes no argument');
       }
-      if (view.readOnly) return READ_ONLY();
+      if (view.readOnly) return readOnlyMailbox();
       const mailboxId = userOf(session).mailboxId;
       if (command.uid) {
         const uids = view.resolve(textArg(command.args[0], 'ensemble d’UID / UID set'), true);

@@ -3,15 +3,18 @@
  * Messages are read a page of UIDs at a time, so `1:*` over a large folder never holds every
  * row or body at once; a few answers are prepared ahead while the socket takes the current one,
  * and the command waits for the socket between messages. \Seen is set, a page at a time, for
- * BODY[…] without PEEK on a read-write folder, and the new FLAGS go with the answer.
+ * BODY[…] without PEEK on a read-write folder, and the new FLAGS go with the answer. Answers
+ * built in memory (HEADER.FIELDS of large headers) are prepared one at a time, each after the
+ * socket has taken what the last ones left queued.
  */
 import type { StoredMessage } from '../../store/types.js';
 import type { CommandContext, CommandResult, CommandSpec, SelectedFolder } from '../command.js';
-import { bad, ok } from '../command.js';
+import { bad, condstoreOn, ok } from '../command.js';
 import { answer, type AnswerSources } from '../fetch/answer.js';
 import { FetchSyntaxError, parseFetchItems, withUid, type FetchPlan } from '../fetch/items.js';
 import { atom, list, num, type ImapOut, type ImapValue } from '../protocol/values.js';
-import { formatSequenceSet, parseSequenceSet, type SequenceRange } from '../sequence.js';
+import { formatSequenceSet, merged, missingUids, parseSequenceSet, type SequenceRange } from '../sequence.js';
+import { nextTurn, STEPS_PER_TURN } from '../turns.js';
 
 /** UIDs read from the store per query */
 const PAGE = 512;
@@ -25,15 +28,25 @@ const QUEUED_BYTES = 1024 * 1024;
 const QUEUED_ANSWERS = 256;
 const STREAM_WEIGHT = 1024;
 
-/** memory an answer holds in the writer's queue, roughly: its literals, not its streams */
+/** memory an answer holds in the writer's queue, roughly: its literals, strings and atoms (section labels can be long), not its streams */
 function weight(items: readonly ImapOut[]): number {
   let bytes = 0;
   for (const item of items) {
     if (item.t === 'literal') bytes += item.v.length;
     else if (item.t === 'stream') bytes += STREAM_WEIGHT;
+    else if (item.t === 'atom' || item.t === 'string') bytes += item.v.length + 2;
+    else if (item.t === 'list') bytes += weight(item.v) + 2;
     else bytes += 16;
   }
   return bytes;
+}
+
+/**
+ * Whether an answer may be large in memory: a HEADER.FIELDS(.NOT) item is built from the
+ * header block (up to limits.maxHeaderBytes), not streamed. Such answers are not prepared ahead.
+ */
+function builtInMemory(plan: FetchPlan): boolean {
+  return plan.items.some((i) => i.kind === 'section' && (i.section.text === 'HEADER.FIELDS' || i.section.text === 'HEADER.FIELDS.NOT'));
 }
 
 type Settled = { ok: true; items: ImapOut[] } | { ok: false; error: unknown };
@@ -44,33 +57,40 @@ const settle = (work: Promise<ImapOut[]>): Promise<Settled> =>
     (error: unknown) => ({ ok: false, error }),
   );
 
-function inRanges(uid: number, ranges: readonly SequenceRange[]): boolean {
-  for (const r of ranges) if (uid >= r.from && uid <= r.to) return true;
-  return false;
+/** the ascending UIDs that fall in merged ascending ranges (one pass over both) */
+async function inRanges(uids: readonly number[], ranges: readonly SequenceRange[]): Promise<number[]> {
+  const out: number[] = [];
+  let r = 0;
+  for (let i = 0; i < uids.length; i++) {
+    const uid = uids[i]!;
+    while (r < ranges.length && ranges[r]!.to < uid) r++;
+    if (r === ranges.length) break;
+    if (uid >= ranges[r]!.from) out.push(uid);
+    if ((i + 1) % STEPS_PER_TURN === 0) await nextTurn();
+  }
+  return out;
 }
 
 /**
  * RFC 7162 §3.2.6: the UIDs of the set expunged since CHANGEDSINCE, before any FETCH answer.
  * When the journal no longer reaches that far back, every UID of the set that is not in the
- * folder is said (the client forgets what it does not have).
+ * folder is said (the client forgets what it does not have), computed from the gaps between
+ * the UIDs present, not UID by UID up to UIDNEXT.
  */
 async function sayVanished(ctx: CommandContext, view: SelectedFolder, set: string, since: number): Promise<void> {
   const { store } = ctx.services;
   const { mailboxId, id } = view.folder;
-  const ranges = parseSequenceSet(set);
+  const last = view.folder.uidNext - 1;
+  const ranges = merged(parseSequenceSet(set), last);
   const changes = await store.messages.changes(mailboxId, id, since);
-  let gone = changes.expunged.filter((uid) => inRanges(uid, ranges));
+  let gone: string;
   if (changes.incomplete) {
     const present = (await store.folders.view(mailboxId, id)).uids;
-    const last = view.folder.uidNext - 1;
-    gone = [];
-    let p = 0;
-    for (let uid = 1; uid <= last; uid++) {
-      while (p < present.length && present[p]! < uid) p++;
-      if (present[p] !== uid && inRanges(uid, ranges)) gone.push(uid);
-    }
+    gone = await missingUids(ranges, present, last, nextTurn, STEPS_PER_TURN);
+  } else {
+    gone = formatSequenceSet(await inRanges(changes.expunged, ranges));
   }
-  if (gone.length) ctx.untagged(atom('VANISHED'), list([atom('EARLIER')]), atom(formatSequenceSet(gone)));
+  if (gone) ctx.untagged(atom('VANISHED'), list([atom('EARLIER')]), atom(gone));
 }
 
 /** Sets \Seen on the messages of a page that lack it; returns the UIDs whose flags changed. */
@@ -94,15 +114,16 @@ async function markSeen(ctx: CommandContext, view: SelectedFolder, messages: Sto
 async function run(ctx: CommandContext, view: SelectedFolder, set: string, plan: FetchPlan, uids: number[]): Promise<void> {
   const { session, services } = ctx;
   const { mailboxId, id: folderId } = view.folder;
-  const condstore = session.condstore || session.enabled.has('CONDSTORE') || session.enabled.has('QRESYNC');
+  const condstore = condstoreOn(session);
   const sources: AnswerSources = {
     blobs: services.blobs,
     mime: (blobId) => services.store.messages.mime(blobId),
-    isRecent: (uid) => uid >= view.recentFrom,
+    isRecent: (uid) => view.isRecent(uid),
     utf8: session.enabled.has('UTF8=ACCEPT'),
   };
   if (plan.vanished) await sayVanished(ctx, view, set, plan.changedSince!);
   const seen = plan.setsSeen && !view.readOnly;
+  const ahead = builtInMemory(plan) ? 1 : AHEAD;
 
   let queuedBytes = 0;
   let queuedAnswers = 0;
@@ -113,7 +134,7 @@ async function run(ctx: CommandContext, view: SelectedFolder, set: string, plan:
     const pending: Array<Promise<Settled>> = [];
     let next = 0;
     const prepare = () => {
-      while (pending.length < AHEAD && next < messages.length) {
+      while (pending.length < ahead && next < messages.length) {
         const m = messages[next++]!;
         pending.push(settle(answer(plan, m, sources, { flagsChanged: flagged?.has(m.uid), condstore })));
       }

@@ -3,7 +3,6 @@
  * session listens to the store's change feed, which hears other processes too), until DONE.
  */
 import { bad, ok, type CommandSpec } from '../command.js';
-import type { Session } from '../session.js';
 
 export const idle: CommandSpec = {
   name: 'IDLE',
@@ -11,7 +10,7 @@ export const idle: CommandSpec = {
   async handle(ctx, command) {
     if (command.args.length > 0) return bad('IDLE ne prend pas d\'argument / IDLE takes no argument');
     ctx.continuation('idling');
-    const line = await (ctx.session as Session).idle();
+    const line = await ctx.session.idle();
     if (line.trim().toUpperCase() !== 'DONE') return bad('DONE attendu pour finir IDLE / Expected DONE to end IDLE');
     return ok('IDLE terminé / IDLE terminated');
   },

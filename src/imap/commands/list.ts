@@ -10,7 +10,7 @@ import type { CommandContext, CommandSpec } from '../command.js';
 import { ok } from '../command.js';
 import { atom, list, str, type ImapOut, type ImapValue } from '../protocol/values.js';
 import { decodeMailboxName, encodeMailboxName } from '../utf7.js';
-import { matchesPattern } from './list-pattern.js';
+import { MAX_PATTERN_LENGTH, matchesPattern } from './list-pattern.js';
 import { answerFor, ArgumentError, textArg, userOf } from './mailbox-args.js';
 import { sayStatus, statusItems, type StatusItem } from './status.js';
 
@@ -65,6 +65,13 @@ function parseRequest(args: ImapValue[], lsub: boolean): ListRequest {
     request.patterns = patterns.items.map((p) => textArg(p, 'motif / pattern'));
   } else {
     request.patterns = [textArg(patterns, 'motif / pattern')];
+  }
+  // Matching costs pattern × name per folder: a pattern is short, and so are all of them together.
+  const lengths = request.patterns.map((p) => request.reference.length + p.length);
+  if (Math.max(...lengths) > MAX_PATTERN_LENGTH || lengths.reduce((a, b) => a + b, 0) > 4 * MAX_PATTERN_LENGTH) {
+    throw new ArgumentError(
+      `Motif trop long (${MAX_PATTERN_LENGTH} caractères au plus, ${4 * MAX_PATTERN_LENGTH} pour tous) / Pattern too long (at most ${MAX_PATTERN_LENGTH} characters, ${4 * MAX_PATTERN_LENGTH} for all)`,
+    );
   }
   i += 2;
   if (!lsub && args[i] && atomOf(args[i]!) === 'RETURN') {

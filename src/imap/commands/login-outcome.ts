@@ -5,7 +5,6 @@
  */
 import { no, ok, type CommandContext, type CommandResult } from '../command.js';
 import type { LoginResult } from '../../auth/login.js';
-import type { Session } from '../session.js';
 
 export const PRIVACY_REQUIRED = (): CommandResult =>
   no('Chiffrement requis : envoyez STARTTLS d\'abord / Encryption required: issue STARTTLS first', 'PRIVACYREQUIRED');
@@ -15,10 +14,10 @@ function wait(seconds: number): string {
 }
 
 export function loginOutcome(ctx: CommandContext, result: LoginResult): CommandResult {
-  const session = ctx.session as Session;
+  const { session } = ctx;
   if (result.ok) {
     if (!session.takeSeat(result.mailbox.id)) {
-      const n = session.services.config.imap.maxConnectionsPerMailbox;
+      const n = ctx.services.config.imap.maxConnectionsPerMailbox;
       return no(`Trop de sessions ouvertes sur cette boîte (${n} au plus) / Too many sessions open for this mailbox (at most ${n})`, 'LIMIT');
     }
     session.authenticate({ mailboxId: result.mailbox.id, address: result.mailbox.address });
@@ -26,7 +25,7 @@ export function loginOutcome(ctx: CommandContext, result: LoginResult): CommandR
   }
   if (result.reason === 'blocked') {
     const w = wait(result.retryAfterSeconds);
-    session.port.closeAfterAnswer(`Trop d'échecs d'authentification, réessayez dans ${w} / Too many failed logins, try again in ${w}`);
+    session.closeAfterAnswer(`Trop d'échecs d'authentification, réessayez dans ${w} / Too many failed logins, try again in ${w}`);
     return no(`Trop d'échecs d'authentification, réessayez dans ${w} / Too many failed logins, try again in ${w}`, 'UNAVAILABLE');
   }
   if (result.reason === 'not-allowed') {

@@ -75,5 +75,11 @@ export function answerFor(error: unknown, options: AnswerOptions = {}): CommandR
   throw error;
 }
 
+/**
+ * STORE, EXPUNGE or MOVE in a folder opened with EXAMINE. READ-ONLY is the code RFC 3501 §7.1
+ * gives for a mailbox selected read-only: the client learns why, and that SELECT would do.
+ */
+export const readOnlyMailbox = (): CommandResult => no('Dossier ouvert en lecture seule (EXAMINE) / The mailbox is read-only (EXAMINE)', 'READ-ONLY');
+
 export const noSuchFolder = (options: AnswerOptions = {}): CommandResult =>
   answerFor(new StoreRefusal('NOT_FOUND', 'no such folder'), options);

@@ -39,7 +39,7 @@ export const search: CommandSpec = {
       mailboxId: user.mailboxId,
       folderId: selected.folder.id,
       uids,
-      recentFrom: selected.recentFrom,
+      isRecent: (uid) => selected.isRecent(uid),
       messages: services.store.messages,
       blobs: services.blobs,
     });

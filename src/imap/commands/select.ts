@@ -8,7 +8,8 @@
 import { SYSTEM_FLAGS } from '../../store/types.js';
 import type { CommandContext, CommandResult, CommandSpec, SelectedFolder } from '../command.js';
 import { bad, ok } from '../command.js';
-import { atom, list, num, type ImapOut, type ImapValue } from '../protocol/values.js';
+import { flagUpdate } from '../fetch/answer.js';
+import { atom, list, num, type ImapValue } from '../protocol/values.js';
 import { formatSequenceSet, parseSequenceSet, SequenceError, type SequenceRange } from '../sequence.js';
 import { answerFor, ArgumentError, mailboxArg, noSuchFolder, userOf } from './mailbox-args.js';
 
@@ -114,9 +115,7 @@ async function resynchronise(ctx: CommandContext, view: SelectedFolder, q: Qresy
   for (const message of changes.changed) {
     const seq = view.seqOf(message.uid);
     if (seq === undefined) continue; // new since the SELECT: EXISTS comes first, from the session
-    const flags: ImapOut[] = message.flags.map(atom);
-    if (message.uid >= view.recentFrom) flags.push(atom('\\Recent'));
-    ctx.untagged(num(seq), atom('FETCH'), list([atom('UID'), num(message.uid), atom('FLAGS'), list(flags), atom('MODSEQ'), list([num(message.modseq)])]));
+    ctx.untagged(...flagUpdate(seq, message.uid, message.flags, view.isRecent(message.uid), message.modseq));
   }
 }
 
@@ -146,7 +145,7 @@ async function open(ctx: CommandContext, args: ImapValue[], readOnly: boolean): 
       : `OK [PERMANENTFLAGS (${SYSTEM_FLAGS.join(' ')} \\*)] Drapeaux permanents / Flags permitted`,
   );
   ctx.untagged(num(view.exists), atom('EXISTS'));
-  ctx.untagged(num(view.exists - firstSeqFrom(view, view.recentFrom) + 1), atom('RECENT'));
+  ctx.untagged(num(view.recent), atom('RECENT'));
   const unseen = await firstUnseen(ctx, view);
   if (unseen !== undefined) ctx.untaggedText(`OK [UNSEEN ${unseen}] Premier message non lu / First unseen message`);
   ctx.untaggedText(`OK [UIDVALIDITY ${view.folder.uidValidity}] UID valides / UIDs valid`);

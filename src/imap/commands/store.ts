@@ -1,15 +1,17 @@
 /**
  * STORE and UID STORE (RFC 3501 §6.4.6), with UNCHANGEDSINCE and MODIFIED (RFC 7162 §3.1.3).
  * The store makes the change in one transaction and says which messages changed; the answer
- * gives every message of the set its flags (UID under UID STORE, MODSEQ once CONDSTORE is on),
- * none with .SILENT, except that a conditional STORE always tells the new MODSEQs.
+ * gives every message of the set its flags (UID under UID STORE; UID and MODSEQ once CONDSTORE
+ * is on, RFC 7162 §3.1), none with .SILENT, except that a conditional STORE always tells the
+ * new MODSEQs.
  */
 import { StoreRefusal, SYSTEM_FLAGS, type FlagChange, type FlagOutcome } from '../../store/types.js';
 import type { CommandContext, CommandResult, CommandSpec, SelectedFolder } from '../command.js';
-import { bad, no, ok } from '../command.js';
+import { bad, condstoreOn, no, ok } from '../command.js';
 import { flagsOut, modseqOut } from '../fetch/answer.js';
 import { atom, list, num, type ImapOut, type ImapValue } from '../protocol/values.js';
 import { formatSequenceSet } from '../sequence.js';
+import { readOnlyMailbox } from './mailbox-args.js';
 
 const ITEM = /^([+-]?)FLAGS(\.SILENT)?$/i;
 /** RFC 3501 flag-keyword: an atom (no atom-specials, no `]`), 7-bit */
@@ -69,7 +71,7 @@ function parse(args: readonly ImapValue[]): StoreRequest {
 /** The answers for the messages of the set, their flags as they are now. */
 async function tell(ctx: CommandContext, view: SelectedFolder, uids: number[], request: StoreRequest, byUid: boolean, outcome: FlagOutcome): Promise<void> {
   const { session, services } = ctx;
-  const condstore = session.condstore || session.enabled.has('CONDSTORE') || session.enabled.has('QRESYNC');
+  const condstore = condstoreOn(session);
   const conditional = request.unchangedSince !== undefined;
   // The client knows what its own STORE did: the session's next sync need not echo it.
   for (const u of outcome.updated) view.told?.(u.uid, u.modseq);
@@ -80,8 +82,9 @@ async function tell(ctx: CommandContext, view: SelectedFolder, uids: number[], r
     const seq = view.seqOf(uid);
     if (seq === undefined) return;
     const items: ImapOut[] = [];
-    if (withFlags) items.push(atom('FLAGS'), flagsOut(flags, uid >= view.recentFrom));
-    if (byUid) items.push(atom('UID'), num(uid));
+    if (withFlags) items.push(atom('FLAGS'), flagsOut(flags, view.isRecent(uid)));
+    // RFC 7162 §3.1: under CONDSTORE a plain STORE's answers carry the UID too.
+    if (byUid || condstore || conditional) items.push(atom('UID'), num(uid));
     if (condstore || conditional) items.push(atom('MODSEQ'), modseqOut(modseq));
     ctx.untagged(num(seq), atom('FETCH'), list(items));
   };
@@ -122,7 +125,7 @@ export const store: CommandSpec = {
       if (err instanceof StoreSyntaxError) return bad(`${word} : ${err.message}`);
       throw err;
     }
-    if (view.readOnly) return no('Dossier ouvert en lecture seule (EXAMINE) / The mailbox is read-only (EXAMINE)', 'READ-ONLY');
+    if (view.readOnly) return readOnlyMailbox();
     // RFC 7162 §3.1: UNCHANGEDSINCE turns CONDSTORE on for the session.
     if (request.unchangedSince !== undefined) session.condstore = true;
     const uids = view.resolve(request.set, command.uid);

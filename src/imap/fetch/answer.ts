@@ -36,8 +36,19 @@ export function flagsOut(stored: readonly string[], recent: boolean): ImapOut {
 
 export const modseqOut = (modseq: number): ImapOut => list([num(modseq)]);
 
+/**
+ * `* n FETCH (FLAGS (…) UID u [MODSEQ (m)])`, a flag change the client did not ask for (another
+ * session's, or one a QRESYNC SELECT catches up on): with the UID always, so that the client
+ * can place it, and MODSEQ under CONDSTORE (RFC 7162 §3.1).
+ */
+export function flagUpdate(seq: number, uid: number, flags: readonly string[], recent: boolean, modseq?: number): ImapOut[] {
+  const items: ImapOut[] = [atom('FLAGS'), flagsOut(flags, recent), atom('UID'), num(uid)];
+  if (modseq !== undefined) items.push(atom('MODSEQ'), modseqOut(modseq));
+  return [num(seq), atom('FETCH'), list(items)];
+}
+
 export interface AnswerOptions {
-  /** the flags changed while fetching (\Seen set): FLAGS, and MODSEQ under CONDSTORE, go along */
+  /** the flags changed while fetching (\Seen set): FLAGS, and UID and MODSEQ under CONDSTORE, go along */
   flagsChanged?: boolean;
   condstore?: boolean;
 }
@@ -52,9 +63,13 @@ export async function answer(plan: FetchPlan, message: StoredMessage, sources: A
   }
   let hasFlags = false;
   let hasModseq = false;
+  let hasUid = false;
+  // Header blocks read for this message's HEADER.FIELDS items: each block once, however many ask.
+  const blocks = new Map<string, Promise<Buffer>>();
   for (const item of plan.items) {
     switch (item.kind) {
       case 'UID':
+        hasUid = true;
         out.push(atom('UID'), num(message.uid));
         break;
       case 'FLAGS':
@@ -82,13 +97,15 @@ export async function answer(plan: FetchPlan, message: StoredMessage, sources: A
         break;
       case 'section': {
         const located = locate(mime, message.size, item.section);
-        out.push(atom(item.label), located ? await sectionData(sources.blobs, message.blobId, located, item.partial) : NIL);
+        out.push(atom(item.label), located ? await sectionData(sources.blobs, message.blobId, located, item.partial, blocks) : NIL);
         break;
       }
     }
   }
   if (options.flagsChanged) {
     if (!hasFlags) out.push(atom('FLAGS'), flagsOut(message.flags, sources.isRecent(message.uid)));
+    // RFC 7162 §3.1: a FETCH that set \Seen tells UID and MODSEQ under CONDSTORE.
+    if (options.condstore && !hasUid) out.push(atom('UID'), num(message.uid));
     if (options.condstore && !hasModseq) out.push(atom('MODSEQ'), modseqOut(message.modseq));
   }
   return out;

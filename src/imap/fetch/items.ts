@@ -43,6 +43,12 @@ const MACROS: Record<string, SimpleItem[]> = {
   FULL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODY'],
 };
 
+/**
+ * Body sections one FETCH may ask for. Each is read or built per message (a HEADER.FIELDS.NOT
+ * of a large header is as large as the header): no client asks for more than a handful.
+ */
+export const MAX_SECTIONS = 64;
+
 const SIMPLE = new Set<string>(['UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODY', 'BODYSTRUCTURE', 'MODSEQ']);
 const MIME_ITEMS = new Set<string>(['ENVELOPE', 'BODY', 'BODYSTRUCTURE']);
 
@@ -119,6 +125,12 @@ export function parseFetchItems(args: readonly ImapValue[]): FetchPlan {
     if (spec.items.length === 0) throw new FetchSyntaxError('Liste d’éléments vide / Empty fetch item list');
     items = spec.items.map(item);
   } else items = [item(spec)];
+  const sections = items.filter((i) => i.kind === 'section').length;
+  if (sections > MAX_SECTIONS) {
+    throw new FetchSyntaxError(
+      `Trop de sections dans un FETCH (${sections}, ${MAX_SECTIONS} au plus) / Too many body sections in one FETCH (${sections}, at most ${MAX_SECTIONS})`,
+    );
+  }
 
   const seen = new Map<string, FetchItem>();
   const plan: FetchPlan = { items: [], needsMime: false, setsSeen: false, vanished: false };

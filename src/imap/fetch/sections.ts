@@ -184,9 +184,22 @@ function rangeReader(blobs: BlobStore, blobId: string, start: number): () => Pro
  * The bytes of a located section as an answer value, partial applied (`<start.length>`: from
  * `start`, at most `length` bytes; past the end, nothing).
  */
-export async function sectionData(blobs: BlobStore, blobId: string, located: Located, partial?: Partial): Promise<ImapOut> {
+export async function sectionData(
+  blobs: BlobStore,
+  blobId: string,
+  located: Located,
+  partial?: Partial,
+  /** header blocks already read for this message (`start:end` → bytes), shared by its HEADER.FIELDS items */
+  blocks?: Map<string, Promise<Buffer>>,
+): Promise<ImapOut> {
   if (located.filter) {
-    const block = await blobs.read(blobId, { start: located.start, end: located.end });
+    const key = `${located.start}:${located.end}`;
+    let read = blocks?.get(key);
+    if (!read) {
+      read = blobs.read(blobId, { start: located.start, end: located.end });
+      blocks?.set(key, read);
+    }
+    const block = await read;
     let bytes = filterHeader(block, located.filter.names, located.filter.not);
     if (partial) bytes = bytes.subarray(Math.min(partial.start, bytes.length), Math.min(partial.start + partial.length, bytes.length));
     return { t: 'literal', v: bytes };

@@ -5,6 +5,10 @@
  * the stream in step: an over-long line is skipped up to its end (and any `{n+}` literal it
  * announced), a synchronising literal over the limit is refused before the client sends it.
  * Nothing is buffered between commands: an idle connection costs no memory here.
+ *
+ * A literal's limit depends on the session's state (8 KiB before login): when a large one is
+ * announced while commands ahead of it have not run yet (`LOGIN` pipelined before `APPEND
+ * {50000+}`), the reader holds the rest of the input until they have (`release`), then decides.
  */
 
 export interface ReaderLimits {
@@ -34,7 +38,8 @@ export type ReaderEvent =
    */
   | { kind: 'refuse'; tag: string; status: 'NO' | 'BAD'; code?: string; text: string; fatal: boolean };
 
-type Mode = 'line' | 'literal' | 'skip-line' | 'skip-literal' | 'dead';
+type Mode = 'line' | 'literal' | 'skip-line' | 'skip-literal' | 'held' | 'dead';
+type Marker = { size: number; sync: boolean };
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -53,7 +58,7 @@ function head(line: Buffer): { tag: string; name: string } {
   return { tag: valid ? tag : '*', name };
 }
 
-function literalMarker(line: Buffer): { size: number; sync: boolean } | undefined {
+function literalMarker(line: Buffer): Marker | undefined {
   if (line.length < 3 || line[line.length - 1] !== 0x7d /* } */) return undefined;
   const match = MARKER.exec(line.subarray(Math.max(0, line.length - MARKER_TAIL)).toString('latin1'));
   if (!match) return undefined;
@@ -78,6 +83,14 @@ export class CommandReader {
    * most, so that a client nobody knows cannot make the server hold megabytes.
    */
   loggedIn = false;
+  /**
+   * Whether `loggedIn` is final for what comes next: false while commands read before have not
+   * run (the connection knows). A literal only a login would allow waits until it is.
+   */
+  settled: () => boolean = () => true;
+  /** the literal waiting for `settled`, and the input received after its marker */
+  private heldMarker: Marker | undefined;
+  private heldInput: Buffer[] = [];
 
   constructor(
     private readonly limits: ReaderLimits,
@@ -89,12 +102,41 @@ export class CommandReader {
     return this.mode === 'line' && this.pendingBytes === 0 && this.lines.length === 0;
   }
 
+  /** a literal's limit waits for the commands ahead (the connection stops reading meanwhile) */
+  get held(): boolean {
+    return this.mode === 'held';
+  }
+
+  /** bytes of the command being received (its lines and literals so far, the literal's buffer) */
+  get heldBytes(): number {
+    let n = this.pendingBytes + (this.literal?.length ?? 0);
+    for (const l of this.lines) n += l.length;
+    for (const l of this.literals) n += l.length;
+    for (const c of this.heldInput) n += c.length;
+    return n;
+  }
+
+  /** the commands ahead have run: the held literal is decided with the state as it is now, and reading goes on */
+  release(): void {
+    if (this.mode !== 'held') return;
+    const marker = this.heldMarker!;
+    const input = this.heldInput;
+    this.heldMarker = undefined;
+    this.heldInput = [];
+    this.mode = 'line';
+    this.startLiteral(marker);
+    // (held again by a later literal: push keeps the rest)
+    for (const chunk of input) this.push(chunk);
+  }
+
   /** Forgets everything received and not yet whole (STARTTLS: nothing sent in clear may be run after). */
   reset(): void {
     if (this.mode !== 'dead') this.mode = 'line';
     this.pending = [];
     this.pendingBytes = 0;
     this.skippedTail = undefined;
+    this.heldMarker = undefined;
+    this.heldInput = [];
     this.endCommand();
   }
 
@@ -103,6 +145,9 @@ export class CommandReader {
     while (pos < chunk.length) {
       switch (this.mode) {
         case 'dead':
+          return;
+        case 'held':
+          this.heldInput.push(pos === 0 ? chunk : chunk.subarray(pos));
           return;
         case 'literal': {
           const take = Math.min(this.remaining, chunk.length - pos);
@@ -189,6 +234,17 @@ export class CommandReader {
       this.emit({ kind: 'command', command });
       return;
     }
+    if (!this.loggedIn && marker.size > Math.min(PRE_LOGIN_LITERAL, this.limits.maxLiteralBytes) && !this.settled()) {
+      // Too large before login, but a LOGIN may be ahead of it: decide once it has run.
+      this.heldMarker = marker;
+      this.mode = 'held';
+      return;
+    }
+    this.startLiteral(marker);
+  }
+
+  /** the limits applied to a literal just announced: refused, or awaited (`+` when synchronising) */
+  private startLiteral(marker: Marker): void {
     const append = this.loggedIn && this.current?.name === 'APPEND';
     const max = !this.loggedIn ? Math.min(PRE_LOGIN_LITERAL, this.limits.maxLiteralBytes) : append ? this.limits.appendLimit : this.limits.maxLiteralBytes;
     if (marker.size > max || this.literals.length >= this.limits.maxLiterals) {

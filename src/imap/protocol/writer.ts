@@ -140,6 +140,8 @@ export function compile(items: readonly ImapOut[], utf8 = false): Part[] {
 
 export class ResponseWriter {
   private queue: Part[] = [];
+  /** bytes of the buffers in `queue`: memory held for a client that reads slower than it asks */
+  private queuedBuffers = 0;
   private pumping = false;
   private closed = false;
   private waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
@@ -151,12 +153,29 @@ export class ResponseWriter {
   private slotFreed: (() => void) | undefined;
   /** told when a streamed value could not be read whole (it is padded to its announced length) */
   onStreamError?: (err: unknown) => void;
+  /**
+   * Told when the socket has taken no byte for `stallMs` while output waits: a client that
+   * stopped reading would otherwise hold the command (and its memory) for ever.
+   */
+  onStall?: () => void;
+  private stallTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private socket: Writable,
     /** UTF8=ACCEPT: strings and texts may be UTF-8 */
     private readonly utf8: () => boolean = () => false,
+    /** see onStall; 0 never */
+    private readonly stallMs = 0,
   ) {}
+
+  /**
+   * Bytes of responses queued and not yet handed to the socket (streamed bodies count for
+   * nothing: they are read only when their turn comes). The connection holds the next command
+   * while this is high, so that a client that does not read cannot make it grow.
+   */
+  get queuedBytes(): number {
+    return this.queuedBuffers;
+  }
 
   /** STARTTLS: later responses go to the TLS socket */
   retarget(socket: Writable): void {
@@ -194,6 +213,8 @@ export class ResponseWriter {
   close(): void {
     this.closed = true;
     this.queue = [];
+    this.queuedBuffers = 0;
+    this.stallWatch(false);
     // An output buffer a read may still be filling stays with the pump, which drops it.
     for (const w of this.waiters.splice(0)) w.reject(new ConnectionClosed('connection closed'));
     this.slotFreed?.();
@@ -209,7 +230,10 @@ export class ResponseWriter {
 
   private enqueue(parts: Part[]): void {
     if (this.closed) return;
-    for (const p of parts) this.queue.push(p);
+    for (const p of parts) {
+      this.queue.push(p);
+      if (Buffer.isBuffer(p)) this.queuedBuffers += p.length;
+    }
     if (!this.pumping) {
       this.pumping = true;
       // Responses queued in the same turn are written together.
@@ -236,7 +260,7 @@ export class ResponseWriter {
           this.out = takeBuffer();
           this.used = 0;
         }
-        const head = this.queue.shift()!;
+        const head = this.take();
         if (this.out) {
           if (Buffer.isBuffer(head)) await this.put(head);
           else if (head.reader) await this.fill(head);
@@ -253,7 +277,7 @@ export class ResponseWriter {
         const batch: Buffer[] = [head];
         let size = head.length;
         while (this.queue.length > 0 && Buffer.isBuffer(this.queue[0]) && size < BATCH_BYTES) {
-          const b = this.queue.shift() as Buffer;
+          const b = this.take() as Buffer;
           batch.push(b);
           size += b.length;
         }
@@ -271,6 +295,24 @@ export class ResponseWriter {
     if (this.closed) return;
     if (this.queue.length > 0) return void this.pump();
     for (const w of this.waiters.splice(0)) w.resolve();
+  }
+
+  private take(): Part {
+    const p = this.queue.shift()!;
+    if (Buffer.isBuffer(p)) this.queuedBuffers -= p.length;
+    return p;
+  }
+
+  /** arms (or clears) the stall timer while the pump waits for the socket to take bytes */
+  private stallWatch(waiting: boolean): void {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
+    if (!waiting || this.stallMs <= 0 || !this.onStall) return;
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined;
+      this.onStall?.();
+    }, this.stallMs);
+    this.stallTimer.unref();
   }
 
   private write(b: Buffer, done?: (err?: Error | null) => void): boolean {
@@ -330,10 +372,12 @@ export class ResponseWriter {
   }
 
   private slot(): Promise<void> {
+    this.stallWatch(true);
     return new Promise((resolve) => {
       const s = this.socket;
       const done = () => {
         s.off('close', done);
+        this.stallWatch(false);
         resolve();
       };
       this.slotFreed = done;
@@ -348,16 +392,19 @@ export class ResponseWriter {
   }
 
   private waitDrain(): Promise<void> {
+    this.stallWatch(true);
     return new Promise((resolve, reject) => {
       const s = this.socket;
       const done = () => {
         s.off('drain', done);
         s.off('close', gone);
+        this.stallWatch(false);
         resolve();
       };
       const gone = () => {
         s.off('drain', done);
         s.off('close', gone);
+        this.stallWatch(false);
         reject(new ConnectionClosed('connection closed'));
       };
       s.on('drain', done);

@@ -33,6 +33,18 @@ export const SEARCH_CHARSETS = ['UTF-8', 'US-ASCII'] as const;
 
 /** Deeper than any client writes; keeps the recursion of parser and evaluator small. */
 const MAX_DEPTH = 64;
+/**
+ * Keys in one program, and ranges in one of its sequence sets: every key (and every range of
+ * a set) is tested against every message, so a 64 KB line of them over a large folder would
+ * cost keys × messages. No client writes a thousand.
+ */
+export const MAX_SEARCH_KEYS = 1000;
+export const MAX_SET_RANGES = 1000;
+
+interface ParseState {
+  modseq: boolean;
+  keys: number;
+}
 const MAX_UINT32 = 0xffffffff;
 
 const FLAG_KEYS: Record<string, [flag: string, set: boolean]> = {
@@ -129,7 +141,14 @@ function number(c: Cursor, key: string, max: number, what: 'number' | 'modseq' =
 function numberSet(raw: string, key: string): SearchKey & { k: 'set' } {
   if (raw === '$') throw new SearchSyntaxError("$ (SEARCHRES) n'est pas proposé par ce serveur", '$ (SEARCHRES) is not offered by this server');
   try {
-    return { k: 'set', uid: key === 'UID', set: parseNumberSet(raw) };
+    const set = parseNumberSet(raw);
+    if (set.length > MAX_SET_RANGES) {
+      throw new SearchSyntaxError(
+        `ensemble de messages trop morcelé (${set.length} intervalles, ${MAX_SET_RANGES} au plus)`,
+        `sequence set in too many pieces (${set.length} ranges, at most ${MAX_SET_RANGES})`,
+      );
+    }
+    return { k: 'set', uid: key === 'UID', set };
   } catch (err) {
     if (!(err instanceof NumberSetError)) throw err;
     throw new SearchSyntaxError(`ensemble de messages invalide : ${raw}`, `invalid sequence set: ${raw}`);
@@ -153,7 +172,7 @@ function modseqKey(c: Cursor): SearchKey {
   return { k: 'modseq', modseq: number(c, 'MODSEQ', Number.MAX_SAFE_INTEGER, 'modseq') };
 }
 
-function group(items: readonly ImapValue[], depth: number, state: { modseq: boolean }): SearchKey {
+function group(items: readonly ImapValue[], depth: number, state: ParseState): SearchKey {
   if (items.length === 0) throw new SearchSyntaxError('groupe de critères vide', 'empty group of search keys');
   const c = new Cursor(items);
   const keys: SearchKey[] = [];
@@ -161,8 +180,11 @@ function group(items: readonly ImapValue[], depth: number, state: { modseq: bool
   return keys.length === 1 ? keys[0]! : { k: 'and', keys };
 }
 
-function key(c: Cursor, depth: number, state: { modseq: boolean }): SearchKey {
+function key(c: Cursor, depth: number, state: ParseState): SearchKey {
   if (depth > MAX_DEPTH) throw new SearchSyntaxError('critères imbriqués trop profondément', 'search keys nested too deeply');
+  if (++state.keys > MAX_SEARCH_KEYS) {
+    throw new SearchSyntaxError(`trop de critères de recherche (${MAX_SEARCH_KEYS} au plus)`, `too many search keys (at most ${MAX_SEARCH_KEYS})`);
+  }
   const value = c.next('SEARCH', 'key');
   if (value.type === 'list') return group(value.items, depth + 1, state);
   const raw = plainAtom(value);
@@ -267,7 +289,7 @@ export function parseSearch(args: readonly ImapValue[]): SearchProgram {
     charset = name as SearchProgram['charset'];
   }
   if (c.done) throw new SearchSyntaxError('SEARCH demande au moins un critère', 'SEARCH needs at least one search key');
-  const state = { modseq: false };
+  const state: ParseState = { modseq: false, keys: 0 };
   const keys: SearchKey[] = [];
   while (!c.done) keys.push(key(c, 0, state));
   return { key: keys.length === 1 ? keys[0]! : { k: 'and', keys }, charset, returns, usesModseq: state.modseq };

@@ -19,6 +19,7 @@ import { dayMatches, internalDay, sentDay } from './dates.js';
 import { inSet } from './number-set.js';
 import type { EnvelopeField, SearchKey, SearchProgram } from './program.js';
 import { contains } from './text-match.js';
+import { nextTurn, STEPS_PER_TURN } from '../turns.js';
 
 /** What a search runs over: the session's view of the selected folder, and the stores. */
 export interface SearchScope {
@@ -26,8 +27,8 @@ export interface SearchScope {
   folderId: number;
   /** the UIDs the session knows, in sequence order (sequence number = index + 1) */
   uids: readonly number[];
-  /** UIDs from this one up are \Recent to the session */
-  recentFrom: number;
+  /** the message is \Recent to the session */
+  isRecent(uid: number): boolean;
   messages: MessageStore;
   blobs: BlobStore;
 }
@@ -216,13 +217,19 @@ export async function runSearch(program: SearchProgram, scope: SearchScope): Pro
   const hits: SearchHit[] = [];
 
   // 0: the session's view alone (sequence sets, UID sets, \Recent).
-  const facts = (seq: number): Facts => ({ seq, uid: uids[seq - 1]!, recent: uids[seq - 1]! >= scope.recentFrom });
+  const facts = (seq: number): Facts => ({ seq, uid: uids[seq - 1]!, recent: scope.isRecent(uids[seq - 1]!) });
   const candidates: number[] = [];
-  for (let seq = 1; seq <= uids.length; seq++) if (decide(program.key, facts(seq), stars) !== false) candidates.push(seq);
+  for (let seq = 1; seq <= uids.length; seq++) {
+    if (decide(program.key, facts(seq), stars) !== false) candidates.push(seq);
+    // A large folder and a large program: the other sessions get their turn meanwhile.
+    if (seq % STEPS_PER_TURN === 0) await nextTurn();
+  }
 
   // 1–2: rows, then MIME indexes; 3–4 for what is still open. One slice of rows at a time, so
   // that a BODY search of a large folder holds 500 rows, not all of them.
   for (let start = 0; start < candidates.length; start += ROWS_PER_READ) {
+    // The store's reads complete synchronously: a turn for the others between two slices.
+    if (start > 0) await nextTurn();
     const slice = candidates.slice(start, start + ROWS_PER_READ).map(facts);
     const rows = await scope.messages.fetch(scope.mailboxId, scope.folderId, slice.map((f) => f.uid));
     const byUid = new Map(rows.map((r) => [r.uid, r]));

@@ -68,13 +68,18 @@ export function sqliteFolders(db: Db, bus: ChangeBus): FolderStore {
   const setLastValidity = db.prepare('UPDATE mailboxes SET last_uid_validity = ? WHERE id = ?');
   const insert = db.prepare(`INSERT INTO folders (mailbox_id, name, special_use, uid_validity, first_recent_uid)
     VALUES (?, ?, NULL, ?, 1)`);
-  const children = db.prepare(`SELECT * FROM folders WHERE mailbox_id = ? AND substr(name, 1, ?) = ? ORDER BY name`);
+  // The names below `prefix` (which ends with the delimiter), as a range of the name index:
+  // [prefix, prefix + U+10FFFF). Not substr(name, 1, n): SQLite counts characters where
+  // JavaScript's length counts UTF-16 units, and a name outside the BMP (an emoji) has two.
+  const children = db.prepare(`SELECT * FROM folders WHERE mailbox_id = ? AND name >= ? AND name < ? ORDER BY name`);
+  const below = (mailboxId: number, prefix: string) => children.all(mailboxId, prefix, `${prefix}\u{10FFFF}`) as FolderRow[];
   const setName = db.prepare('UPDATE folders SET name = ? WHERE id = ?');
   const deleteFolder = db.prepare('DELETE FROM folders WHERE id = ?');
   const setSubscribed = db.prepare('UPDATE folders SET subscribed = ? WHERE id = ?');
   const status = db.prepare(`SELECT count(*) AS messages, coalesce(sum(seen = 0), 0) AS unseen,
     coalesce(sum(uid >= @firstRecent), 0) AS recent, coalesce(sum(size), 0) AS size FROM messages WHERE folder_id = @folderId`);
   const firstRecent = db.prepare('SELECT first_recent_uid FROM folders WHERE id = ?').pluck();
+  const recentState = db.prepare('SELECT first_recent_uid AS first, uid_next AS next FROM folders WHERE id = ?');
   const claim = db.prepare('UPDATE folders SET first_recent_uid = uid_next WHERE id = ?');
   const uids = db.prepare('SELECT uid, seen FROM messages WHERE folder_id = ? ORDER BY uid').raw();
   const rowsOf = db.prepare('SELECT id, uid FROM messages WHERE folder_id = ? ORDER BY uid');
@@ -127,7 +132,7 @@ export function sqliteFolders(db: Db, bus: ChangeBus): FolderStore {
     }
     if (STANDARD.has(source.name)) throw new StoreRefusal('PROTECTED', `${source.name} is a standard folder and cannot be renamed`);
     const prefix = `${source.name}${FOLDER_DELIMITER}`;
-    for (const child of children.all(mailboxId, prefix.length, prefix) as FolderRow[]) {
+    for (const child of below(mailboxId, prefix)) {
       const renamed = to + child.name.slice(source.name.length);
       checkName(renamed);
       if (folderOf(mailboxId, renamed)) throw new StoreRefusal('EXISTS', `a folder named ${renamed} already exists`);
@@ -142,7 +147,7 @@ export function sqliteFolders(db: Db, bus: ChangeBus): FolderStore {
     if (!folder) throw new StoreRefusal('NOT_FOUND', `no folder named ${name}`);
     if (STANDARD.has(folder.name)) throw new StoreRefusal('PROTECTED', `${folder.name} is a standard folder and cannot be deleted`);
     const prefix = `${folder.name}${FOLDER_DELIMITER}`;
-    if ((children.all(mailboxId, prefix.length, prefix) as FolderRow[]).length) {
+    if (below(mailboxId, prefix).length) {
       throw new StoreRefusal('HAS_CHILDREN', `${folder.name} has folders below it; delete them first`);
     }
     // Messages and tombstones go with the folder (ON DELETE CASCADE); their bodies stay until
@@ -150,10 +155,10 @@ export function sqliteFolders(db: Db, bus: ChangeBus): FolderStore {
     deleteFolder.run(folder.id);
   });
 
-  const claimRecent = db.transaction((folderId: number): number => {
-    const first = firstRecent.get(folderId) as number;
+  const claimRecent = db.transaction((folderId: number): { from: number; to: number } => {
+    const { first, next } = recentState.get(folderId) as { first: number; next: number };
     claim.run(folderId);
-    return first;
+    return { from: first, to: next - 1 };
   });
 
   const listChanged = (mailboxId: number) => bus.emit({ mailboxId, folderId: null, modseq: 0 });

@@ -9,8 +9,48 @@ import { StoreRefusal } from '../types.js';
 import type { Db } from './database.js';
 import { keywordReader, MESSAGE_COLUMNS, type MessageRow } from './message-rows.js';
 
-/** MIME indexes kept parsed: a client fetching BODYSTRUCTURE of a whole folder reads each once. */
-const MIME_CACHE = 4096;
+/**
+ * MIME indexes kept parsed: a client fetching BODYSTRUCTURE of a whole folder reads each once.
+ * Capped by the size of their stored JSON, not by count: the index of a message of a thousand
+ * parts is a thousand times that of a simple one.
+ */
+export const MIME_CACHE_BYTES = 16 * 1024 * 1024;
+
+/** Least recently used entries of a size, dropped oldest first past `maxBytes`; an entry over a quarter of it is not kept. */
+export class SizedCache<V> {
+  private readonly entries = new Map<string, { value: V; size: number }>();
+  private total = 0;
+  constructor(readonly maxBytes: number) {}
+
+  get bytes(): number {
+    return this.total;
+  }
+
+  get(key: string): V | undefined {
+    const hit = this.entries.get(key);
+    if (!hit) return undefined;
+    // used again: it goes to the young end
+    this.entries.delete(key);
+    this.entries.set(key, hit);
+    return hit.value;
+  }
+
+  set(key: string, value: V, size: number): void {
+    if (size > this.maxBytes / 4) return;
+    const old = this.entries.get(key);
+    if (old) {
+      this.total -= old.size;
+      this.entries.delete(key);
+    }
+    this.entries.set(key, { value, size });
+    this.total += size;
+    for (const [oldest, entry] of this.entries) {
+      if (this.total <= this.maxBytes) break;
+      this.entries.delete(oldest);
+      this.total -= entry.size;
+    }
+  }
+}
 
 export function sqliteMessageReads(db: Db) {
   const build = keywordReader(db);
@@ -28,7 +68,7 @@ export function sqliteMessageReads(db: Db) {
   const hasBlob = db.prepare('SELECT 1 FROM blobs WHERE id = ?').pluck();
   const list = db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN folders f ON f.id = x.folder_id JOIN mailboxes m ON m.id = f.mailbox_id
     WHERE m.address = ? AND f.name = ? ORDER BY x.uid`);
-  const cache = new Map<string, MimeIndex>();
+  const cache = new SizedCache<MimeIndex>(MIME_CACHE_BYTES);
 
   function folderOf(mailboxId: number, folderId: number): { highest_modseq: number; pruned_modseq: number } {
     const row = folder.get(mailboxId, folderId) as { highest_modseq: number; pruned_modseq: number } | undefined;
@@ -74,8 +114,7 @@ export function sqliteMessageReads(db: Db) {
       const json = mime.get(blobId) as string | null | undefined;
       if (!json) return undefined;
       const index = JSON.parse(json) as MimeIndex;
-      if (cache.size >= MIME_CACHE) cache.delete(cache.keys().next().value!);
-      cache.set(blobId, index);
+      cache.set(blobId, index, json.length);
       return index;
     },
     async changes(mailboxId: number, folderId: number, sinceModseq: number): Promise<FolderChanges> {

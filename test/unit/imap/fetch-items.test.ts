@@ -106,4 +106,10 @@ describe('FETCH items', () => {
       expect(() => parseFetchItems(args), JSON.stringify(args)).toThrow(/ \/ /);
     }
   });
+
+  it('takes 64 body sections in one FETCH, and refuses 65 saying so', () => {
+    const sections = (n: number) => [l(...Array.from({ length: n }, (_, i) => a('BODY.PEEK', { section: [a('HEADER.FIELDS'), l(a(`X-${i}`))] })))];
+    expect(parseFetchItems(sections(64)).items).toHaveLength(64);
+    expect(() => parseFetchItems(sections(65))).toThrow(/^Trop de sections .* \/ Too many body sections in one FETCH \(65, at most 64\)$/);
+  });
 });

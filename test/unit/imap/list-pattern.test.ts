@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchesPattern } from '../../../src/imap/commands/list-pattern.js';
+import { collapseWildcards, matchesPattern } from '../../../src/imap/commands/list-pattern.js';
 
 describe('LIST patterns', () => {
   it('* crosses levels, % stops at the delimiter', () => {
@@ -30,5 +30,13 @@ describe('LIST patterns', () => {
   it('ends on pathological patterns (a backtracking matcher would not)', () => {
     expect(matchesPattern('*a'.repeat(200) + 'b', 'a'.repeat(500))).toBe(false);
     expect(matchesPattern('%a'.repeat(200) + 'b', 'a'.repeat(500))).toBe(false);
+  });
+
+  it('collapses runs of wildcards: a run with a * is *, a run of % is %', () => {
+    expect(collapseWildcards('a**%*b%%c%')).toBe('a*b%c%');
+    expect(collapseWildcards('*'.repeat(60_000) + 'c')).toBe('*c');
+    expect(matchesPattern('*'.repeat(60_000) + 'c', 'abc')).toBe(true);
+    expect(matchesPattern('%%%/%%', 'a/b')).toBe(true);
+    expect(matchesPattern('%%%/%%', 'a/b/c')).toBe(false);
   });
 });

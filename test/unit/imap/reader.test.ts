@@ -136,4 +136,37 @@ describe('command reader', () => {
     expect(cmd.kind).toBe('command');
     if (cmd.kind === 'command') expect(cmd.command.literals[0]).toEqual(bin);
   });
+
+  it('waits for the commands ahead before deciding a literal too large before login (a pipelined LOGIN)', () => {
+    const big = { ...LIMITS, maxLiteralBytes: 100_000, appendLimit: 1_000_000 };
+    const events: string[] = [];
+    const reader = new CommandReader(big, (e) => events.push(e.kind === 'command' ? `CMD ${e.command.lines[0]!.toString('latin1')} ${e.command.literals.map((l) => l.length).join(',')}` : e.kind));
+    let ahead = 0;
+    reader.settled = () => ahead === 0;
+    const literal = 'x'.repeat(9000);
+    reader.push(Buffer.from(`l LOGIN u p\r\n`));
+    ahead = 1; // the LOGIN is queued, not yet run
+    reader.push(Buffer.from(`a APPEND INBOX {9000+}\r\n${literal.slice(0, 4000)}`));
+    expect(reader.held).toBe(true);
+    reader.push(Buffer.from(`${literal.slice(4000)}\r\nn NOOP\r\n`));
+    expect(events).toEqual(['CMD l LOGIN u p ']);
+    // LOGIN ran and succeeded: the literal is within APPEND's limit now
+    ahead = 0;
+    reader.loggedIn = true;
+    reader.release();
+    expect(reader.held).toBe(false);
+    expect(events).toEqual(['CMD l LOGIN u p ', 'CMD a APPEND INBOX {9000+} 9000', 'CMD n NOOP ']);
+  });
+
+  it('refuses the held literal if the commands ahead did not log in', () => {
+    const big = { ...LIMITS, maxLiteralBytes: 100_000, appendLimit: 1_000_000 };
+    const events: ReaderEvent[] = [];
+    const reader = new CommandReader(big, (e) => events.push(e));
+    reader.settled = () => false;
+    reader.push(Buffer.from('l LOGIN u wrong\r\na APPEND INBOX {9000}\r\n'));
+    expect(reader.held).toBe(true);
+    reader.settled = () => true;
+    reader.release();
+    expect(events.at(-1)).toMatchObject({ kind: 'refuse', tag: 'a', code: 'TOOBIG' });
+  });
 });

@@ -182,4 +182,14 @@ describe('malformed searches get a reason, in French and English', () => {
   it('refuses programs nested deeper than any client writes', () => {
     expect(syntaxError('NOT '.repeat(100) + 'SEEN')).toMatch(/nested too deeply/);
   });
+
+  it('refuses more than 1,000 keys, and a sequence set of more than 1,000 ranges', () => {
+    expect(() => program('SEEN '.repeat(1000).trim())).not.toThrow();
+    expect(syntaxError('SEEN '.repeat(1001).trim())).toMatch(/too many search keys \(at most 1000\)/);
+    expect(syntaxError(`OR ${'(SEEN) '.repeat(600)}`.trim())).toMatch(/too many search keys/);
+    const ranges = (n: number) => Array.from({ length: n }, (_, i) => `${2 * i + 1}`).join(',');
+    expect(() => program(`UID ${ranges(1000)}`)).not.toThrow();
+    expect(syntaxError(`UID ${ranges(1001)}`)).toMatch(/sequence set in too many pieces \(1001 ranges, at most 1000\)/);
+    expect(syntaxError(ranges(1001))).toMatch(/too many pieces/);
+  });
 });

@@ -157,7 +157,7 @@ async function add(raw: Buffer, flags: string[], internalDate: string): Promise<
 }
 
 function scope(recentFrom = Infinity): SearchScope {
-  return { mailboxId, folderId, uids, recentFrom, messages: store.messages, blobs };
+  return { mailboxId, folderId, uids, isRecent: (uid) => uid >= recentFrom, messages: store.messages, blobs };
 }
 
 function program(text: string, ...literals: Buffer[]) {

@@ -72,6 +72,23 @@ describe('selected folder', () => {
     for (const v of [examined, first, second]) v.close();
   });
 
+  it('gives a message delivered while two sessions have the folder selected \\Recent in one of them only', async () => {
+    await append();
+    const a = await SelectedMailbox.open(store, inbox, { readOnly: false });
+    const b = await SelectedMailbox.open(store, inbox, { readOnly: false });
+    const added = await append();
+    const told = [await said(a), await said(b)];
+    // the first also holds the message it claimed at SELECT
+    expect(told).toEqual([
+      ['2 EXISTS', '2 RECENT'],
+      ['2 EXISTS', '0 RECENT'],
+    ]);
+    expect([a.isRecent(added), b.isRecent(added)]).toEqual([true, false]);
+    // what the first session claimed at SELECT stays its own
+    expect([a.isRecent(1), b.isRecent(1)]).toEqual([true, false]);
+    for (const v of [a, b]) v.close();
+  });
+
   it('says nothing when nothing changed', async () => {
     await append();
     const view = await SelectedMailbox.open(store, inbox, { readOnly: false });

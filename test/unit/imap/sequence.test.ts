@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SequenceError, formatSequenceSet, isSequenceSet, parseSequenceSet, resolveSequenceNumbers, resolveUids } from '../../../src/imap/sequence.js';
+import { SequenceError, formatSequenceSet, isSequenceSet, merged, missingUids, parseSequenceSet, resolveSequenceNumbers, resolveUids } from '../../../src/imap/sequence.js';
 
 const UIDS = Uint32Array.from([3, 5, 6, 10, 11, 20]);
 
@@ -74,5 +74,18 @@ describe('sequence sets', () => {
     expect(isSequenceSet('1:*,4')).toBe(true);
     expect(isSequenceSet('ALL')).toBe(false);
     expect(isSequenceSet('1:')).toBe(false);
+  });
+
+  it('finds the UIDs of a set missing from a folder from the gaps, never UID by UID', async () => {
+    const present = Uint32Array.from([3, 5, 6, 10]);
+    expect(await missingUids(merged(parseSequenceSet('1:*'), 12), present, 12)).toBe('1:2,4,7:9,11:12');
+    expect(await missingUids(merged(parseSequenceSet('4:6,9:20'), 12), present, 12)).toBe('4,9,11:12');
+    expect(await missingUids(merged(parseSequenceSet('3'), 12), present, 12)).toBe('');
+    // a UIDNEXT of four billion costs the present UIDs, not four billion steps
+    expect(await missingUids(merged(parseSequenceSet('1:*'), 4_000_000_000), present, 4_000_000_000)).toBe('1:2,4,7:9,11:4000000000');
+    let pauses = 0;
+    const many = Uint32Array.from({ length: 5000 }, (_, i) => 2 * i + 2);
+    await missingUids(merged(parseSequenceSet('1:*'), 10_000), many, 10_000, async () => void pauses++, 1000);
+    expect(pauses).toBe(5);
   });
 });

@@ -135,4 +135,46 @@ describe('response writer', () => {
     await new Promise((r) => setTimeout(r, 5));
     expect(s.text()).toBe('');
   });
+
+  it('counts the bytes queued and not yet handed to the socket', async () => {
+    // a socket that takes a write only when told to
+    const pending: Array<() => void> = [];
+    const socket = new Writable({
+      highWaterMark: 1024,
+      write(_chunk, _enc, done) {
+        pending.push(done);
+      },
+    });
+    const w = new ResponseWriter(socket);
+    const body = Buffer.alloc(200_000, 0x61);
+    for (let i = 0; i < 3; i++) w.untagged([num(i + 1), atom('FETCH'), list([atom('BODY[]'), { t: 'literal', v: body }])]);
+    expect(w.queuedBytes).toBeGreaterThan(3 * body.length);
+    const drained = w.drain();
+    await new Promise((resolve) => setImmediate(resolve));
+    // the first answer went to the socket, which holds it: the rest waits, counted
+    expect(w.queuedBytes).toBeGreaterThan(body.length);
+    expect(w.queuedBytes).toBeLessThan(3 * body.length);
+    while (w.queuedBytes > 0 || pending.length > 0) {
+      pending.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await drained;
+    expect(w.queuedBytes).toBe(0);
+  });
+
+  it('says when the socket has taken nothing for the stall time while output waits', async () => {
+    const socket = new Writable({ highWaterMark: 1024, write() {} }); // never takes anything
+    const w = new ResponseWriter(socket, undefined, 50);
+    const stalled = new Promise<void>((resolve) => (w.onStall = resolve));
+    w.untagged([{ t: 'literal', v: Buffer.alloc(100_000) }]);
+    await stalled;
+    // and not while nothing waits: a fresh writer with nothing to say never stalls
+    let quiet = true;
+    const idle = new ResponseWriter(new Writable({ write: (_c, _e, done) => done() }), undefined, 10);
+    idle.onStall = () => (quiet = false);
+    idle.untagged([num(1), atom('EXISTS')]);
+    await idle.drain();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(quiet).toBe(true);
+  });
 });

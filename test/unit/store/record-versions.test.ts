@@ -2,35 +2,19 @@
  * The record's version rules in the SQLite store: applied again inside the delivery's commit
  * (two deliveries racing for one set cannot both win), and migration 7 on documents filed before.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { indexMessage } from '../../../src/mime/indexer.js';
-import { openSqliteStore } from '../../../src/store/sqlite/index.js';
 import { migrate, MIGRATIONS } from '../../../src/store/sqlite/migrations.js';
 import { StoreConflict, type Delivery, type Filing, type Store } from '../../../src/store/types.js';
-import { aFiling } from '../../helpers/filing.js';
+import { aDelivery, aFiling, storeSandbox } from '../../helpers/filing.js';
 
 const CITIZEN = '184127645108946@patient.mssante.fr';
 const DOCTOR = 'dr.house@hopital.mssante.fr';
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'record-versions-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function open(dir: string): Store {
-  const store = openSqliteStore(dir);
-  cleanups.push(() => store.close());
-  return store;
-}
+const stores = storeSandbox('record-versions-');
+afterEach(stores.cleanup);
+const tempDir = stores.tempDir;
+const open = stores.open;
 
 let serial = 0;
 function filing(over: Partial<Filing> = {}): Filing {
@@ -40,26 +24,7 @@ function filing(over: Partial<Filing> = {}): Filing {
 
 function delivery(filings: Filing[]): Delivery {
   serial++;
-  const later = new Date(Date.now() + 86_400_000);
-  return {
-    blob: { id: `msg-${serial}`, size: 10 },
-    mime: indexMessage(Buffer.from('Subject: test\r\n\r\nbody\r\n')),
-    envelopeSender: DOCTOR,
-    messageId: `<m${serial}@test>`,
-    subject: 'test',
-    from: DOCTOR,
-    date: null,
-    hasAttachments: true,
-    targets: [],
-    relay: [],
-    conversations: [],
-    contacts: [],
-    notify: [],
-    audit: [],
-    expiresAt: { professional: later, citizen: later },
-    relayExpiresAt: later,
-    filings,
-  };
+  return aDelivery(serial, { filings, hasAttachments: true });
 }
 
 const rows = async (store: Store) =>

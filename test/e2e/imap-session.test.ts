@@ -390,7 +390,8 @@ describe('IMAP caps, timers and shutdown', () => {
   let world: World;
 
   beforeAll(async () => {
-    world = await startWorld({ imap: { maxConnectionsPerClient: 4, maxConnectionsPerMailbox: 2, loginTimeoutSeconds: 1, writeStallSeconds: 1 } });
+    world = await startWorld({ imap: { maxConnectionsPerClient: 4, maxConnectionsPerMailbox: 2, loginTimeoutSeconds: 3, writeStallSeconds: 1 } });
+    // 3 s to log in, counted from the connection: room for a few scrypt checks on a loaded machine
   });
   afterAll(async () => {
     await world?.stop();
@@ -400,22 +401,22 @@ describe('IMAP caps, timers and shutdown', () => {
     const raw = await RawImap.connect({ port: world.server.ports.imaps, tls: true, ca: world.ca });
     await raw.line();
     const started = Date.now();
-    expect(await raw.line(5000)).toMatch(/^\* BYE .*Login timeout/);
+    expect(await raw.line(10_000)).toMatch(/^\* BYE .*Login timeout/);
     await raw.closed;
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
     // a login left half-way (AUTHENTICATE waiting for its answer) does not hold the session
     const stalled = await RawImap.connect({ port: world.server.ports.imaps, tls: true, ca: world.ca });
     await stalled.line();
     stalled.write('a AUTHENTICATE PLAIN\r\n');
     expect(await stalled.line()).toBe('+ ');
-    expect(await stalled.line(5000)).toMatch(/^\* BYE .*Login timeout/);
+    expect(await stalled.line(10_000)).toMatch(/^\* BYE .*Login timeout/);
     await stalled.closed;
   });
 
   it('counts the login time from the connection: commands before login do not push it back', async () => {
     const raw = await RawImap.connect({ port: world.server.ports.imaps, tls: true, ca: world.ca });
     await raw.line();
-    // a NOOP every 300 ms, for a limit of 1 s
+    // a NOOP every 300 ms, for a limit of 3 s
     let last = '';
     await waitFor(
       'the login deadline',
@@ -427,7 +428,7 @@ describe('IMAP caps, timers and shutdown', () => {
           if (last.startsWith('n ')) return false;
         }
       },
-      { timeoutMs: 8000, intervalMs: 300 },
+      { timeoutMs: 15_000, intervalMs: 300 },
     );
     expect(last).toMatch(/^\* BYE .*Login timeout/);
     await raw.closed;

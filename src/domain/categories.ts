@@ -36,6 +36,15 @@ export function categoryName(category: Category): string {
   return CATEGORY_NAMES[category];
 }
 
+export function isCategory(code: string): code is Category {
+  return (CATEGORIES as readonly string[]).includes(code);
+}
+
+/** A stored category code as a category; one this version does not know reads as "Autres documents". */
+export function asCategory(code: string): Category {
+  return isCategory(code) ? code : 'AUTRES';
+}
+
 /**
  * Rule 6, from the record: a document the citizen keeps under "Ordonnances et soins" counts as a
  * prescription they may send a pharmacy, whatever its type code (a scanned ordonnance too).

@@ -35,10 +35,6 @@ export const OWN_DOCUMENT_TYPE_CODES: Readonly<Record<Category, string>> = {
   AUTRES: 'EXPPAT_2',
 };
 
-export function isCategory(code: string): code is Category {
-  return (CATEGORIES as readonly string[]).includes(code);
-}
-
 /** The type code (and its code system) of a document the citizen deposits in this category. */
 export function ownDocumentType(category: Category): { code: string; codeSystem: string; displayName: string } {
   const code = OWN_DOCUMENT_TYPE_CODES[category];

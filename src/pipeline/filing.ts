@@ -126,7 +126,8 @@ async function refused(deps: Deps, sender: string, citizen: string, doc: CdaDocu
   return located;
 }
 
-function sha256(content: Buffer): string {
+/** The SHA-256 of a document's bytes (hex): a filed document id names one content. */
+export function sha256(content: Buffer): string {
   return createHash('sha256').update(content).digest('hex');
 }
 

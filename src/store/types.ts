@@ -441,6 +441,8 @@ export interface RecordStore {
   list(citizen: string): Promise<RecordDocument[]>;
   /** one document of this citizen's record by its row id (undefined when it is another's) */
   byId(citizen: string, id: number): Promise<RecordDocument | undefined>;
+  /** the documents of this citizen's record that came from one message (by the Message-ID it was filed under) */
+  fromMessage(citizen: string, sourceMessageId: string): Promise<RecordDocument[]>;
   /** whether this document id is already filed for this citizen (same id twice: filed once) */
   has(citizen: string, documentId: string): Promise<boolean>;
   /** what the version rules need: the document filed under this id, and every version of this set */

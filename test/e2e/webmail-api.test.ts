@@ -593,7 +593,7 @@ describe('reading a message', () => {
     }
     const first = await jeanne.get(`/api/messages/${withFiles.id}/attachments/0`);
     expect(first.headers.get('content-type')).toMatch(/^application\/pdf/);
-    expect(first.headers.get('content-disposition')).toBe(`attachment; filename="compte-rendu _t_.pdf"; filename*=UTF-8''compte-rendu%20%C3%A9t%C3%A9.pdf`);
+    expect(first.headers.get('content-disposition')).toBe(`attachment; filename="compte-rendu ete.pdf"; filename*=UTF-8''compte-rendu%20%C3%A9t%C3%A9.pdf`);
     const lines = auditRows('message.attachment.download', JEANNE);
     expect(lines).toHaveLength(before + 4);
     expect(lines.at(-1)).toEqual({ actor: JEANNE, target: `${withFiles.id}/0`, outcome: 'ok', detail: 'compte-rendu été.pdf' });

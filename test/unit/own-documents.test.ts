@@ -4,8 +4,8 @@
  * and the search folding of the directory (src/domain/search-text.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { CATEGORIES, categoryOf } from '../../src/domain/categories.js';
-import { documentFileName, isCategory, ownDocumentTitle, ownDocumentType, recordFiles } from '../../src/domain/own-documents.js';
+import { CATEGORIES, asCategory, categoryOf, isCategory } from '../../src/domain/categories.js';
+import { documentFileName, ownDocumentTitle, ownDocumentType, recordFiles } from '../../src/domain/own-documents.js';
 import { foldForSearch } from '../../src/domain/search-text.js';
 import { ANS_TYPE_CODE_SYSTEM, typeCodeOf } from '../../src/domain/type-codes.js';
 
@@ -42,6 +42,8 @@ describe('ownDocumentType', () => {
     expect(isCategory('biologie')).toBe(false);
     expect(isCategory('Résultats de biologie')).toBe(false);
     expect(isCategory('__proto__')).toBe(false);
+    expect(asCategory('BIOLOGIE')).toBe('BIOLOGIE');
+    expect(asCategory('ANCIENNE_CATEGORIE')).toBe('AUTRES');
   });
 });
 

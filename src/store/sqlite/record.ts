@@ -180,6 +180,7 @@ export function sqliteRecord(db: Db): RecordStore {
   const list = db.prepare('SELECT * FROM record_documents WHERE citizen = ? ORDER BY filed_at DESC, id DESC');
   const has = db.prepare('SELECT 1 FROM record_documents WHERE citizen = ? AND document_id = ?').pluck();
   const byRow = db.prepare('SELECT * FROM record_documents WHERE citizen = ? AND id = ?');
+  const fromMessage = db.prepare('SELECT * FROM record_documents WHERE citizen = ? AND source_message_id = ? ORDER BY id');
   const byDocumentId = db.prepare('SELECT * FROM record_documents WHERE citizen = ? AND document_id = ?');
   const versions = db.prepare('SELECT * FROM record_documents WHERE citizen = ? AND set_id = ? ORDER BY version DESC, id DESC');
   const insertBlob = db.prepare('INSERT OR IGNORE INTO blobs (id, size, created_at, mime) VALUES (?, ?, ?, NULL)');
@@ -217,6 +218,9 @@ export function sqliteRecord(db: Db): RecordStore {
   return {
     async list(citizen) {
       return (list.all(citizen) as RecordRow[]).map(toDocument);
+    },
+    async fromMessage(citizen, sourceMessageId) {
+      return (fromMessage.all(citizen, sourceMessageId) as RecordRow[]).map(toDocument);
     },
     async byId(citizen, id) {
       const row = byRow.get(citizen, id) as RecordRow | undefined;

@@ -7,8 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { activityLabel, shownInHistory, type ActivityContext } from '../../domain/activity.js';
-import { categoryName } from '../../domain/categories.js';
-import { isCategory } from '../../domain/own-documents.js';
+import { asCategory, categoryName } from '../../domain/categories.js';
 import { visibleToCitizen } from '../../domain/visibility.js';
 import type { AuditRecord, Store } from '../../store/types.js';
 import type { ApiContext } from '../context.js';
@@ -43,12 +42,14 @@ export function activityRoutes(api: FastifyInstance, ctx: ApiContext): void {
 
   api.get('/activity', async (request) => {
     const parsed = Query.safeParse(request.query ?? {});
-    if (!parsed.success) throw badRequest('Paramètre invalide : `before` est le `next` de la page précédente.');
+    if (!parsed.success) throw badRequest('Paramètre invalide : `before` est le `next` de la page précédente, `limit` un nombre de 1 à 100.');
     const { before, limit } = parsed.data;
-    const viewer = request.account!.mailbox.address;
+    const { address: viewer, kind } = request.account!.mailbox;
 
-    // The record, to name documents and to leave out the lines of those hidden from the citizen.
-    const documents = new Map((await store.record.list(viewer)).map((d) => [d.documentId, d] as const));
+    // The record, to name documents and to leave out the lines of those hidden from the citizen
+    // (a professional's mailbox has none).
+    const record = kind === 'CITIZEN' ? await store.record.list(viewer) : [];
+    const documents = new Map(record.map((d) => [d.documentId, d] as const));
     const hidden = (documentId: string) => {
       const d = documents.get(documentId);
       return d !== undefined && !visibleToCitizen(d);
@@ -78,7 +79,7 @@ export function activityRoutes(api: FastifyInstance, ctx: ApiContext): void {
       document(documentId) {
         const d = documents.get(documentId);
         if (!d || !visibleToCitizen(d)) return undefined;
-        return { title: d.title, categoryLabel: categoryName(isCategory(d.category) ? d.category : 'AUTRES') };
+        return { title: d.title, categoryLabel: categoryName(asCategory(d.category)) };
       },
     };
     return {

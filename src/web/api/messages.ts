@@ -14,8 +14,10 @@ import type { ApiContext } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
 import { idParam } from '../input.js';
 import { attachmentsOf, bodiesOf, decodedPart, partSize, partText, type AttachmentRef } from '../message-parts.js';
-import { isInvisibleToCitizen } from '../../domain/visibility.js';
+import { ownDocumentTitle } from '../../domain/own-documents.js';
+import { visibleToCitizen } from '../../domain/visibility.js';
 import { sanitiseHtml } from '../sanitize.js';
+import { sendDownload } from '../download.js';
 import type { Account } from '../sessions.js';
 import { replyVerdict } from './reply-check.js';
 import { sendReceiptOnFirstOpening, type ReceiptState } from './receipt-on-open.js';
@@ -52,13 +54,18 @@ export async function ownMessage(ctx: ApiContext, request: FastifyRequest): Prom
   return { message, mime };
 }
 
+/** The Message-ID a document filed from this message is kept under (one is made up when it has none). */
+export function filingSource(message: StoredMessage): string {
+  return message.messageId ?? `<message-${message.id}>`;
+}
+
 /** A CDA is told by its content: a ClinicalDocument root, or a zip (an IHE XDM package). */
 async function withCdaFlag(ctx: ApiContext, account: Account, message: StoredMessage, refs: AttachmentRef[]) {
   const blobId = message.blobId;
   // What this message already put in the citizen's record: the documents it carried (filed at
   // delivery), and the files the citizen filed from it (by name), so the page can say so.
-  const record = account.mailbox.kind === 'CITIZEN' && message.messageId ? await ctx.store.record.list(account.mailbox.address) : [];
-  const fromHere = record.filter((d) => d.sourceMessageId === message.messageId && !isInvisibleToCitizen(d.confidentiality));
+  const fromHere =
+    account.mailbox.kind === 'CITIZEN' ? (await ctx.store.record.fromMessage(account.mailbox.address, filingSource(message))).filter(visibleToCitizen) : [];
   return Promise.all(
     refs.map(async (a) => {
       let isCda = a.isCda;
@@ -66,7 +73,7 @@ async function withCdaFlag(ctx: ApiContext, account: Account, message: StoredMes
         const head = await partText(ctx.blobs, blobId, a.part, 8 * 1024);
         isCda = /<(?:[\w-]+:)?ClinicalDocument[\s>]/.test(head);
       }
-      const filed = isCda ? fromHere.find((d) => d.source === 'message') : fromHere.find((d) => d.source === 'citizen' && d.title === a.name);
+      const filed = isCda ? fromHere.find((d) => d.source === 'message') : fromHere.find((d) => d.source === 'citizen' && d.title === ownDocumentTitle(a.name));
       return { index: a.index, name: a.name, type: a.type, size: await partSize(ctx.blobs, blobId, a.part), isCda, filedDocumentId: filed?.id ?? null };
     }),
   );
@@ -140,12 +147,6 @@ function htmlToText(html: string): string {
     .trim();
 }
 
-/** `attachment; filename=…` with the RFC 6266 form for names that are not plain ASCII. */
-export function contentDisposition(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
-}
-
 export function messageRoutes(api: FastifyInstance, ctx: ApiContext): void {
   const { store, blobs } = ctx;
 
@@ -187,11 +188,7 @@ export function messageRoutes(api: FastifyInstance, ctx: ApiContext): void {
       outcome: 'ok',
       detail: attachment.name,
     });
-    // Never rendered by the browser from our origin: downloaded, with its type named but not sniffed.
-    return reply
-      .type(/^[a-z0-9.+-]+\/[a-z0-9.+-]+$/.test(attachment.type) ? attachment.type : 'application/octet-stream')
-      .header('content-disposition', contentDisposition(attachment.name))
-      .header('content-security-policy', "default-src 'none'; sandbox")
-      .send(bytes);
+    const type = /^[a-z0-9.+-]+\/[a-z0-9.+-]+$/.test(attachment.type) ? attachment.type : 'application/octet-stream';
+    return sendDownload(reply, bytes, type, attachment.name);
   });
 }

@@ -36,6 +36,8 @@ export async function sendReceiptOnFirstOpening(ctx: ApiContext, request: Fastif
       await store.audit.record({ actor: mailbox.address, action: 'message.read', mailbox: mailbox.address, target: String(message.id), outcome: 'ok', detail: message.from });
     }
   }
+  // Answered already (only a receipt that was due sets it): the header need not be read again.
+  if (message.flags.includes(MDN_SENT)) return message.flags.includes(MDN_REFUSED) ? 'refused' : 'sent';
   const header = parseHeaderFields(headerText(await blobs.read(message.blobId, { start: mime.root.headerStart, end: mime.root.bodyStart })));
   const requestedBy = envelopeAddresses(firstField(header, 'disposition-notification-to'))
     .map(addressOf)
@@ -50,7 +52,6 @@ export async function sendReceiptOnFirstOpening(ctx: ApiContext, request: Fastif
   });
   if (!decision.due) return decision.asked ? 'refused' : 'not-requested';
   const to = decision.to;
-  if (message.flags.includes(MDN_SENT)) return message.flags.includes(MDN_REFUSED) ? 'refused' : 'sent';
   const claimed = await store.messages.setFlags(mailbox.id, message.folderId, [message.uid], { op: 'add', flags: [MDN_SENT] });
   if (claimed.updated.length === 0) return 'sent';
   const refused = async (): Promise<ReceiptState> => {

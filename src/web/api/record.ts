@@ -15,14 +15,12 @@
  * category they chose, with the type code Mon espace santé gives a patient's deposits
  * (domain/own-documents.ts).
  */
-import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { CATEGORIES, categoryName, type Category } from '../../domain/categories.js';
+import { CATEGORIES, asCategory, categoryName, isCategory, type Category } from '../../domain/categories.js';
 import {
   OWN_DOCUMENT_FORMATS,
   documentFileName,
-  isCategory,
   ownDocumentTitle,
   ownDocumentType,
   recordFiles,
@@ -33,13 +31,15 @@ import { citizenView, visibleToCitizen } from '../../domain/visibility.js';
 import { judge, readAttachments, type CdaDocument } from '../../documents/check.js';
 import { sniff } from '../../documents/sniff.js';
 import type { Mailbox } from '../../domain/mailbox.js';
-import { filingsFor } from '../../pipeline/filing.js';
+import { filingsFor, sha256 } from '../../pipeline/filing.js';
 import type { AcceptedRecipient } from '../../pipeline/deps.js';
 import { StoreConflict, type Filing, type RecordDocument, type StoredMessage } from '../../store/types.js';
 import type { ApiContext } from '../context.js';
 import { ApiError, badRequest, notFound, refusalError } from '../errors.js';
 import { body, idParam } from '../input.js';
 import { attachmentsOf, decodedPart } from '../message-parts.js';
+import { sendDownload } from '../download.js';
+import { filingSource, ownMessage } from './messages.js';
 
 const ListQuery = z.object({ category: z.string().max(40).optional() });
 const ContentQuery = z.object({ format: z.enum(['pdf', 'cda']).optional() });
@@ -49,7 +49,7 @@ const NO_SUCH_DOCUMENT = 'Ce document';
 
 /** A document as the API shows it (docs/webmail-api.md `document`). */
 export function documentView(d: RecordDocument) {
-  const category = isCategory(d.category) ? d.category : 'AUTRES';
+  const category = asCategory(d.category);
   return {
     id: d.id,
     title: d.title,
@@ -85,19 +85,11 @@ function textType(content: Buffer): string {
   return new TextDecoder('utf-8', { fatal: false }).decode(content).includes('\ufffd') ? 'text/plain; charset=windows-1252' : 'text/plain; charset=utf-8';
 }
 
-function contentDisposition(name: string): string {
-  const ascii = name.normalize('NFD').replace(/\p{M}/gu, '').replace(/[^\x20-\x7e]/g, '_').replace(/["\\%]/g, '_');
-  // RFC 5987: what encodeURIComponent leaves as is but an ext-value may not hold, encoded too.
-  const encoded = encodeURIComponent(name).replace(/['()*!]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
-}
-
 /** HL7 TS of a moment, in UTC: what effectiveTime holds for a deposited file. */
 function hl7Time(date: Date): string {
   return `${date.toISOString().slice(0, 19).replace(/[-:T]/g, '')}+0000`;
 }
 
-const sha256 = (content: Buffer) => createHash('sha256').update(content).digest('hex');
 
 const alreadyFiled = () => new ApiError(409, 'ALREADY_FILED', 'Ce document est déjà dans votre dossier de santé.');
 
@@ -144,7 +136,7 @@ export function recordRoutes(api: FastifyInstance, ctx: ApiContext): void {
     const extension = format === 'pdf' ? 'pdf' : format === 'cda' ? 'xml' : files.original.extension;
     const content = await blobs.read(file.blobId);
     await store.audit.record({ actor: citizen, action: 'record.download', mailbox: citizen, target: document.documentId, outcome: 'ok', detail: format });
-    return sendFile(reply, content, type === 'text/plain' ? textType(content) : type, documentFileName(document.title, extension));
+    return sendDownload(reply, content, type === 'text/plain' ? textType(content) : type, documentFileName(document.title, extension));
   });
 
   api.post('/messages/:id/attachments/:n/file', async (request, reply) => {
@@ -155,14 +147,12 @@ export function recordRoutes(api: FastifyInstance, ctx: ApiContext): void {
     const chosen = body(FileBody, request, 'Requête invalide : indiquez au plus une catégorie du dossier.').category ?? undefined;
     if (chosen !== undefined && !isCategory(chosen)) throw unknownCategory();
 
-    const message = await store.messages.byId(mailbox.id, idParam(request, 'id', 'Ce message'));
-    const mime = message && (await store.messages.mime(message.blobId));
-    if (!message || !mime) throw notFound('Ce message');
+    const { message, mime } = await ownMessage(ctx, request);
     const attachment = attachmentsOf(mime)[idParam(request, 'n', 'Cette pièce jointe')];
     if (!attachment) throw notFound('Cette pièce jointe');
     if (attachment.part.type === 'message') {
       // A forwarded message is mail, not a document: its own attachments are what may be filed.
-      throw refusalError(refusal('FORBIDDEN_FORMAT', `${attachment.name}: a forwarded message is not a document`));
+      throw new ApiError(422, 'FORBIDDEN_FORMAT', 'Un message transféré ne se classe pas dans le dossier : classez plutôt ses pièces jointes.');
     }
     const content = await decodedPart(blobs, message.blobId, attachment.part);
 
@@ -216,7 +206,7 @@ export function recordRoutes(api: FastifyInstance, ctx: ApiContext): void {
     const kind = sniff(content);
     if (!(kind in OWN_DOCUMENT_FORMATS)) {
       // A zip that passed the XDM checks but holds no CDA document to file.
-      throw refusalError(refusal('INVALID_DOCUMENT', `${name}: the archive holds no CDA document to file`));
+      throw new ApiError(422, 'INVALID_DOCUMENT', `L’archive « ${name} » ne contient aucun document de santé à classer.`);
     }
     if (category === undefined) {
       throw badRequest('Choisissez la catégorie du dossier où classer ce fichier.', 'CATEGORY_REQUIRED');
@@ -260,7 +250,7 @@ export function recordRoutes(api: FastifyInstance, ctx: ApiContext): void {
   async function commit(filings: Filing[], citizen: string, message: StoredMessage): Promise<RecordDocument[]> {
     if (filings.length === 0) throw alreadyFiled();
     try {
-      const done = await store.record.fileForCitizen(filings, { actor: citizen, sourceMessageId: message.messageId ?? `<message-${message.id}>` });
+      const done = await store.record.fileForCitizen(filings, { actor: citizen, sourceMessageId: filingSource(message) });
       const documents = done.flatMap((d) => (d.document ? [d.document] : []));
       if (documents.length === 0) throw alreadyFiled();
       return documents;
@@ -273,11 +263,4 @@ export function recordRoutes(api: FastifyInstance, ctx: ApiContext): void {
   }
 }
 
-function sendFile(reply: FastifyReply, content: Buffer, type: string, name: string) {
-  // Downloaded, never rendered from our origin: its type named, not sniffed, and nothing it could run.
-  return reply
-    .type(type)
-    .header('content-disposition', contentDisposition(name))
-    .header('content-security-policy', "default-src 'none'; sandbox")
-    .send(content);
-}
+

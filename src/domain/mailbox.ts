@@ -26,6 +26,11 @@ export function isProKind(text: string): text is ProKind {
   return (PRO_KINDS as readonly string[]).includes(text);
 }
 
+/** Only a citizen has a health record (and writes under the reply-only rule); professionals do not. */
+export function hasRecord(mailbox: Pick<Mailbox, 'kind' | 'ins'>): mailbox is Pick<Mailbox, 'kind'> & { ins: string } {
+  return mailbox.kind === 'CITIZEN' && mailbox.ins !== null;
+}
+
 /** The doors a person logs in through. */
 export type LoginDoor = 'submission' | 'imap' | 'webmail';
 

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { hasRecord } from '../../domain/mailbox.js';
 import { activityLabel, shownInHistory, type ActivityContext } from '../../domain/activity.js';
 import { asCategory, categoryName } from '../../domain/categories.js';
 import { visibleToCitizen } from '../../domain/visibility.js';
@@ -44,11 +45,12 @@ export function activityRoutes(api: FastifyInstance, ctx: ApiContext): void {
     const parsed = Query.safeParse(request.query ?? {});
     if (!parsed.success) throw badRequest('Paramètre invalide : `before` est le `next` de la page précédente, `limit` un nombre de 1 à 100.');
     const { before, limit } = parsed.data;
-    const { address: viewer, kind } = request.account!.mailbox;
+    const { mailbox } = request.account!;
+    const viewer = mailbox.address;
 
     // The record, to name documents and to leave out the lines of those hidden from the citizen
     // (a professional's mailbox has none).
-    const record = kind === 'CITIZEN' ? await store.record.list(viewer) : [];
+    const record = hasRecord(mailbox) ? await store.record.list(viewer) : [];
     const documents = new Map(record.map((d) => [d.documentId, d] as const));
     const hidden = (documentId: string) => {
       const d = documents.get(documentId);

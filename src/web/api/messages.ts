@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { hasRecord } from '../../domain/mailbox.js';
 import { decodeWords } from '../../mime/header.js';
 import type { EnvelopeAddress, MimeIndex } from '../../mime/types.js';
 import { addressOf, addresses, firstName } from '../addresses.js';
@@ -65,7 +66,7 @@ async function withCdaFlag(ctx: ApiContext, account: Account, message: StoredMes
   // What this message already put in the citizen's record: the documents it carried (filed at
   // delivery), and the files the citizen filed from it (by name), so the page can say so.
   const fromHere =
-    account.mailbox.kind === 'CITIZEN' ? (await ctx.store.record.fromMessage(account.mailbox.address, filingSource(message))).filter(visibleToCitizen) : [];
+    hasRecord(account.mailbox) ? (await ctx.store.record.fromMessage(account.mailbox.address, filingSource(message))).filter(visibleToCitizen) : [];
   return Promise.all(
     refs.map(async (a) => {
       let isCda = a.isCda;

@@ -30,7 +30,7 @@ import { refusal } from '../../domain/refusals.js';
 import { citizenView, visibleToCitizen } from '../../domain/visibility.js';
 import { judge, readAttachments, type CdaDocument } from '../../documents/check.js';
 import { sniff } from '../../documents/sniff.js';
-import type { Mailbox } from '../../domain/mailbox.js';
+import { hasRecord, type Mailbox } from '../../domain/mailbox.js';
 import { filingsFor, sha256 } from '../../pipeline/filing.js';
 import type { AcceptedRecipient } from '../../pipeline/deps.js';
 import { StoreConflict, type Filing, type RecordDocument, type StoredMessage } from '../../store/types.js';
@@ -141,7 +141,7 @@ export function recordRoutes(api: FastifyInstance, ctx: ApiContext): void {
 
   api.post('/messages/:id/attachments/:n/file', async (request, reply) => {
     const { mailbox } = request.account!;
-    if (mailbox.kind !== 'CITIZEN' || !mailbox.ins) {
+    if (!hasRecord(mailbox)) {
       throw new ApiError(403, 'NOT_A_CITIZEN', 'Seul un usager peut classer un document dans son dossier de santé.');
     }
     const chosen = body(FileBody, request, 'Requête invalide : indiquez au plus une catégorie du dossier.').category ?? undefined;

@@ -73,6 +73,12 @@ export function createSessions(store: Store, config: Config, clock: () => number
       return { mailbox, session };
     },
 
+    /** the account's session and its mailbox still open: what a long-lived event stream asks before each event */
+    async stillOpen(account: Account): Promise<boolean> {
+      if (!(await store.webSessions.find(account.session.tokenHash, new Date(clock())))) return false;
+      return (await store.mailboxes.byId(account.mailbox.id))?.state === 'open';
+    },
+
     async close(request: FastifyRequest, reply: FastifyReply): Promise<void> {
       if (request.account) await store.webSessions.remove(request.account.session.tokenHash);
       reply.clearCookie(SESSION_COOKIE, cookieOptions(request));

@@ -21,7 +21,7 @@ export function eventRoutes(api: FastifyInstance, ctx: ApiContext): void {
   const open = new Map<number, number>();
 
   api.get('/events', async (request, reply) => {
-    const { mailbox, session } = request.account!;
+    const { mailbox } = request.account!;
     const count = open.get(mailbox.id) ?? 0;
     if (count >= PER_MAILBOX) throw new ApiError(429, 'TOO_MANY_STREAMS', 'Trop d’onglets ouverts sur votre messagerie : fermez-en un.');
     open.set(mailbox.id, count + 1);
@@ -35,11 +35,8 @@ export function eventRoutes(api: FastifyInstance, ctx: ApiContext): void {
     });
     res.write('retry: 5000\n\n');
 
-    /** the session still open, and its mailbox too (the same test as every other call's) */
-    const sessionLasts = async (): Promise<boolean> => {
-      if (!(await store.webSessions.find(session.tokenHash, new Date()))) return false;
-      return (await store.mailboxes.byId(mailbox.id))?.state === 'open';
-    };
+    const account = request.account!;
+    const sessionLasts = () => ctx.sessions.stillOpen(account);
     let ended = false;
     const cleanup = () => {
       if (ended) return;

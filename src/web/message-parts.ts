@@ -4,7 +4,7 @@
  * bytes are a range of the stored file, decoded here.
  */
 import { decodeCharset } from '../mime/charset.js';
-import { decodeWords, paramValue } from '../mime/header.js';
+import { decodeWords, headerText, paramValue, parseHeaderFields, type HeaderField } from '../mime/header.js';
 import { decodeTransfer } from '../mime/transfer.js';
 import type { MimeIndex, MimePart } from '../mime/types.js';
 import type { BlobStore } from '../store/types.js';
@@ -116,4 +116,9 @@ export async function decodedPart(blobs: BlobStore, blobId: string, part: MimePa
 export async function partText(blobs: BlobStore, blobId: string, part: MimePart, maxBytes = 2 * 1024 * 1024): Promise<string> {
   const bounded = { ...part, bodyEnd: Math.min(part.bodyEnd, part.bodyStart + maxBytes) };
   return decodeCharset(await decodedPart(blobs, blobId, bounded), paramValue(part.params, 'charset'));
+}
+
+/** The message's own header fields (its top-level header block, read from the stored file). */
+export async function messageHeader(blobs: BlobStore, blobId: string, mime: MimeIndex): Promise<HeaderField[]> {
+  return parseHeaderFields(headerText(await blobs.read(blobId, { start: mime.root.headerStart, end: mime.root.bodyStart })));
 }

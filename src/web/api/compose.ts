@@ -8,7 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { documentFileName, recordFiles } from '../../domain/own-documents.js';
 import { isInvisibleToCitizen } from '../../domain/visibility.js';
-import { firstField, headerText, parseHeaderFields } from '../../mime/header.js';
+import { firstField } from '../../mime/header.js';
+import { messageHeader } from '../message-parts.js';
 import { compose, submit } from '../../pipeline/submit.js';
 import type { RecordDocument } from '../../store/types.js';
 import type { ApiContext } from '../context.js';
@@ -42,7 +43,7 @@ export function composeRoutes(api: FastifyInstance, ctx: ApiContext): void {
       if (!answered || !mime) throw notFound('Le message auquel vous répondez');
       const own = mime.envelope.messageId ?? answered.messageId;
       if (own) {
-        const header = parseHeaderFields(headerText(await blobs.read(answered.blobId, { start: mime.root.headerStart, end: mime.root.bodyStart })));
+        const header = await messageHeader(blobs, answered.blobId, mime);
         const earlier = (firstField(header, 'references') ?? '').match(/<[^<>\s]+>/g) ?? [];
         threading = { inReplyTo: own, references: [...earlier.slice(-20), own] };
       }

@@ -4,17 +4,18 @@
  * The `$MDNSent` keyword (RFC 3503) is set before sending, in one atomic flag change: two tabs
  * opening the message at once send one receipt, and a receipt is never sent twice.
  */
+import { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { decideReceipt } from '../../domain/receipts.js';
 import { addressOf } from '../addresses.js';
 import { envelopeAddresses } from '../../mime/envelope.js';
-import { firstField, headerText, parseHeaderFields } from '../../mime/header.js';
+import { firstField } from '../../mime/header.js';
+import { messageHeader } from '../message-parts.js';
 import type { MimeIndex } from '../../mime/types.js';
 import { submit } from '../../pipeline/submit.js';
 import type { StoredMessage } from '../../store/types.js';
 import type { ApiContext } from '../context.js';
 import { composeReceipt } from '../read-receipt.js';
-import { Readable } from 'node:stream';
 
 export type ReceiptState = 'sent' | 'not-requested' | 'refused';
 
@@ -38,7 +39,7 @@ export async function sendReceiptOnFirstOpening(ctx: ApiContext, request: Fastif
   }
   // Answered already (only a receipt that was due sets it): the header need not be read again.
   if (message.flags.includes(MDN_SENT)) return message.flags.includes(MDN_REFUSED) ? 'refused' : 'sent';
-  const header = parseHeaderFields(headerText(await blobs.read(message.blobId, { start: mime.root.headerStart, end: mime.root.bodyStart })));
+  const header = await messageHeader(blobs, message.blobId, mime);
   const requestedBy = envelopeAddresses(firstField(header, 'disposition-notification-to'))
     .map(addressOf)
     .filter((a): a is string => a !== null);

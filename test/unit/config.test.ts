@@ -12,6 +12,10 @@ describe('configuration', () => {
   it('config/default.json holds exactly the schema defaults', () => {
     const file = JSON.parse(readFileSync(path.join(root, 'config/default.json'), 'utf8'));
     expect(parseConfig(file)).toEqual(defaultConfig());
+    // …and every key of the schema is written there, documented: none left to the defaults.
+    const withoutComments = (value: unknown): unknown =>
+      Array.isArray(value) ? value : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).filter(([k]) => k !== '//').map(([k, v]) => [k, withoutComments(v)])) : value;
+    expect(withoutComments(file)).toEqual(defaultConfig());
   });
 
   it('layers file, environment and flags, later ones winning', () => {

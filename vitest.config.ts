@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Run once for the whole run, before any worker: certificates (and other shared set-up).
-    globalSetup: ['test/setup/certificates.ts', 'test/setup/leftover-processes.ts'],
+    // Run once for the whole run, before any worker: one temporary folder for the run (removed at
+    // the end), certificates, the guard against leftover processes.
+    globalSetup: ['test/setup/temp-root.ts', 'test/setup/certificates.ts', 'test/setup/leftover-processes.ts'],
     // Run before each test file: the guard against a file leaving a server running.
     setupFiles: ['test/setup/server-guard.ts'],
     // End-to-end tests spawn the real server: give them room.

@@ -62,6 +62,8 @@ export interface SelectedFolder {
   resolve(set: string, byUid: boolean): number[];
   /** the highest MODSEQ this session has told the client of */
   readonly highestModseq: number;
+  /** the first unseen message when the folder was selected (SELECT's UNSEEN code), null when none */
+  readonly firstUnseenUid: number | null;
   /** the message is \Recent to this session (RFC 3501 §2.3.2: to one session only) */
   isRecent(uid: number): boolean;
   /** how many of the messages the client knows are \Recent to this session */

@@ -45,9 +45,10 @@ export interface ConnectionDeps {
 const PAUSE_AT = 16;
 const RESUME_AT = 4;
 /**
- * Over this many bytes of responses queued, the next command waits for the writer (and the
- * socket is not read meanwhile): a client that asks without reading holds this much, not all
- * its answers.
+ * Over this many bytes of responses owed (streamed bodies counted by their length), the next
+ * command waits for the writer (and the socket is not read meanwhile): a client that asks
+ * without reading holds this much, not all its answers; a client that pipelines every FETCH
+ * (mbsync) gets each answer as soon as the one before it is under way, not after all have run.
  */
 export const OUTPUT_HIGH_WATER = 256 * 1024;
 const HANDSHAKE_MS = 30_000;
@@ -297,12 +298,12 @@ export class ImapConnection implements SessionPort {
     this.reading();
   }
 
-  /** the next command waits until the client has taken the answers queued so far */
+  /** the next command waits until the writer has taken what is owed down to the mark */
   private async outputRoom(): Promise<void> {
     this.waitingOnOutput = true;
     this.reading();
     try {
-      await this.writer.drain();
+      await this.writer.below(OUTPUT_HIGH_WATER);
     } finally {
       this.waitingOnOutput = false;
       this.reading();
@@ -329,7 +330,7 @@ export class ImapConnection implements SessionPort {
     this.processing = true;
     try {
       while (this.queue.length > 0 && !this.closed && !this.ending) {
-        if (this.writer.queuedBytes > OUTPUT_HIGH_WATER) {
+        if (this.writer.pendingBytes > OUTPUT_HIGH_WATER) {
           await this.outputRoom();
           continue;
         }

@@ -51,6 +51,7 @@ export class SelectedMailbox implements SelectedFolder {
      * cannot know that another session has; the RFC lets it say so). Infinity when read-write.
      */
     private readonly recentFloor: number,
+    readonly firstUnseenUid: number | null,
   ) {
     this.uids = uids;
     this.count = uids.length;
@@ -71,9 +72,9 @@ export class SelectedMailbox implements SelectedFolder {
     if (options.readOnly) {
       const status = await store.folders.status(folder.mailboxId, folder.id);
       const floor = status.recent > 0 ? view.uids[view.uids.length - status.recent] ?? view.folder.uidNext : view.folder.uidNext;
-      return new SelectedMailbox(store, view.folder, true, view.uids, view.folder.highestModseq, floor);
+      return new SelectedMailbox(store, view.folder, true, view.uids, view.folder.highestModseq, floor, view.firstUnseenUid);
     }
-    const selected = new SelectedMailbox(store, view.folder, false, view.uids, view.folder.highestModseq, Infinity);
+    const selected = new SelectedMailbox(store, view.folder, false, view.uids, view.folder.highestModseq, Infinity, view.firstUnseenUid);
     try {
       selected.claim(await store.folders.claimRecent(folder.mailboxId, folder.id));
     } catch (err) {

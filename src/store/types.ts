@@ -235,18 +235,22 @@ export interface FolderStore {
   claimRecent(mailboxId: number, folderId: number): Promise<{ from: number; to: number }>;
 }
 
+/** What a client's flag resync needs of a message: its UID, MODSEQ and flags. */
+export interface MessageState {
+  uid: number;
+  modseq: number;
+  /** system flags (\\Seen…) then keywords, in a stable order */
+  flags: string[];
+}
+
 /** A message in a folder, as IMAP and the webmail list it. */
-export interface StoredMessage {
+export interface StoredMessage extends MessageState {
   /** unique in the whole store, stable while the message stays in its folder */
   id: number;
   folderId: number;
-  uid: number;
-  modseq: number;
   blobId: string;
   size: number;
   internalDate: Date;
-  /** system flags (\\Seen…) then keywords, in a stable order */
-  flags: string[];
   messageId: string | null;
   subject: string | null;
   from: string | null;
@@ -493,6 +497,8 @@ export interface MessageStore {
   append(mailboxId: number, folderId: number, message: NewMessage): Promise<{ id: number; uid: number; modseq: number }>;
   /** messages with these UIDs (ascending, any that exist), optionally only those changed after a MODSEQ */
   fetch(mailboxId: number, folderId: number, uids: readonly number[], options?: { changedSince?: number }): Promise<StoredMessage[]>;
+  /** as fetch, only UID, MODSEQ and flags: a `FETCH 1:* (UID FLAGS)` over a large folder reads no more */
+  states(mailboxId: number, folderId: number, uids: readonly number[], options?: { changedSince?: number }): Promise<MessageState[]>;
   /** a page of a folder, newest first (by UID), for the webmail */
   page(mailboxId: number, folderId: number, options: { beforeUid?: number; limit: number }): Promise<StoredMessage[]>;
   byId(mailboxId: number, id: number): Promise<StoredMessage | undefined>;

@@ -1,17 +1,18 @@
 /**
  * FETCH and UID FETCH (RFC 3501 §6.4.5, §6.4.8; CHANGEDSINCE and VANISHED of RFC 7162).
  * Messages are read a page of UIDs at a time, so `1:*` over a large folder never holds every
- * row or body at once; a few answers are prepared ahead while the socket takes the current one,
+ * row or body at once (a plan of only UID, FLAGS and MODSEQ, a client's flag resync, reads only
+ * those columns); a few answers are prepared ahead while the socket takes the current one,
  * and the command waits for the socket between messages. \Seen is set, a page at a time, for
  * BODY[…] without PEEK on a read-write folder, and the new FLAGS go with the answer. Answers
  * built in memory (HEADER.FIELDS of large headers) are prepared one at a time, each after the
  * socket has taken what the last ones left queued.
  */
-import type { StoredMessage } from '../../store/types.js';
+import type { MessageState, StoredMessage } from '../../store/types.js';
 import type { CommandContext, CommandResult, CommandSpec, SelectedFolder } from '../command.js';
 import { bad, condstoreOn, ok } from '../command.js';
 import { answer, type AnswerSources } from '../fetch/answer.js';
-import { FetchSyntaxError, parseFetchItems, withUid, type FetchPlan } from '../fetch/items.js';
+import { FetchSyntaxError, onlyState, parseFetchItems, withUid, type FetchPlan } from '../fetch/items.js';
 import { atom, list, num, type ImapOut, type ImapValue } from '../protocol/values.js';
 import { formatSequenceSet, merged, missingUids, parseSequenceSet, type SequenceRange } from '../sequence.js';
 import { nextTurn, STEPS_PER_TURN } from '../turns.js';
@@ -124,13 +125,22 @@ async function run(ctx: CommandContext, view: SelectedFolder, set: string, plan:
   if (plan.vanished) await sayVanished(ctx, view, set, plan.changedSince!);
   const seen = plan.setsSeen && !view.readOnly;
   const ahead = builtInMemory(plan) ? 1 : AHEAD;
+  const stateOnly = onlyState(plan);
 
   let queuedBytes = 0;
   let queuedAnswers = 0;
   for (let from = 0; from < uids.length; from += PAGE) {
     const page = uids.slice(from, from + PAGE);
-    const messages = await services.store.messages.fetch(mailboxId, folderId, page, { changedSince: plan.changedSince });
-    const flagged = seen ? await markSeen(ctx, view, messages) : undefined;
+    const options = { changedSince: plan.changedSince };
+    let messages: MessageState[];
+    let flagged: Set<number> | undefined;
+    if (stateOnly) {
+      messages = await services.store.messages.states(mailboxId, folderId, page, options);
+    } else {
+      const full = await services.store.messages.fetch(mailboxId, folderId, page, options);
+      flagged = seen ? await markSeen(ctx, view, full) : undefined;
+      messages = full;
+    }
     const pending: Array<Promise<Settled>> = [];
     let next = 0;
     const prepare = () => {

@@ -146,7 +146,7 @@ async function open(ctx: CommandContext, args: ImapValue[], readOnly: boolean): 
   );
   ctx.untagged(num(view.exists), atom('EXISTS'));
   ctx.untagged(num(view.recent), atom('RECENT'));
-  const unseen = await firstUnseen(ctx, view);
+  const unseen = view.firstUnseenUid === null ? undefined : view.seqOf(view.firstUnseenUid);
   if (unseen !== undefined) ctx.untaggedText(`OK [UNSEEN ${unseen}] Premier message non lu / First unseen message`);
   ctx.untaggedText(`OK [UIDVALIDITY ${view.folder.uidValidity}] UID valides / UIDs valid`);
   ctx.untaggedText(`OK [UIDNEXT ${view.folder.uidNext}] Prochain UID / Predicted next UID`);
@@ -154,14 +154,6 @@ async function open(ctx: CommandContext, args: ImapValue[], readOnly: boolean): 
   const q = params.qresync;
   if (q && q.uidValidity === view.folder.uidValidity) await resynchronise(ctx, view, q);
   return ok(`${word} terminé / ${word} completed`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
-}
-
-/** the sequence number of the first message without \Seen, as the session numbers them */
-async function firstUnseen(ctx: CommandContext, view: SelectedFolder): Promise<number | undefined> {
-  if (view.exists === 0) return undefined;
-  const { folder } = view;
-  const current = await ctx.services.store.folders.view(folder.mailboxId, folder.id);
-  return current.firstUnseenUid === null ? undefined : view.seqOf(current.firstUnseenUid);
 }
 
 function opener(name: 'SELECT' | 'EXAMINE'): CommandSpec {

@@ -3,7 +3,7 @@
  * plan needs it) and its stored bytes (read or streamed only for body sections).
  */
 import type { MimeIndex } from '../../mime/types.js';
-import type { BlobStore, StoredMessage } from '../../store/types.js';
+import type { BlobStore, MessageState, StoredMessage } from '../../store/types.js';
 import { atom, list, NIL, num, str, type ImapOut } from '../protocol/values.js';
 import { structure } from './bodystructure.js';
 import { envelopeOut } from './envelope.js';
@@ -53,13 +53,20 @@ export interface AnswerOptions {
   condstore?: boolean;
 }
 
+/** the stored row, for the items beyond UID, FLAGS and MODSEQ (a plan of only those reads the state alone: onlyState) */
+function row(message: MessageState): StoredMessage {
+  if (!('blobId' in message)) throw new Error('this FETCH item needs the stored message, not only its state');
+  return message as StoredMessage;
+}
+
 /** The items of `* n FETCH (…)` for one message, in the order asked. */
-export async function answer(plan: FetchPlan, message: StoredMessage, sources: AnswerSources, options: AnswerOptions = {}): Promise<ImapOut[]> {
+export async function answer(plan: FetchPlan, message: MessageState, sources: AnswerSources, options: AnswerOptions = {}): Promise<ImapOut[]> {
   const out: ImapOut[] = [];
   let mime: MimeIndex | undefined;
   if (plan.needsMime) {
-    mime = await sources.mime(message.blobId);
-    if (!mime) throw new Error(`no MIME index for message ${message.id}`);
+    const { blobId, id } = row(message);
+    mime = await sources.mime(blobId);
+    if (!mime) throw new Error(`no MIME index for message ${id}`);
   }
   let hasFlags = false;
   let hasModseq = false;
@@ -77,10 +84,10 @@ export async function answer(plan: FetchPlan, message: StoredMessage, sources: A
         out.push(atom('FLAGS'), flagsOut(message.flags, sources.isRecent(message.uid)));
         break;
       case 'INTERNALDATE':
-        out.push(atom('INTERNALDATE'), str(imapDateTime(message.internalDate)));
+        out.push(atom('INTERNALDATE'), str(imapDateTime(row(message).internalDate)));
         break;
       case 'RFC822.SIZE':
-        out.push(atom('RFC822.SIZE'), num(message.size));
+        out.push(atom('RFC822.SIZE'), num(row(message).size));
         break;
       case 'MODSEQ':
         hasModseq = true;
@@ -96,8 +103,9 @@ export async function answer(plan: FetchPlan, message: StoredMessage, sources: A
         out.push(atom('BODYSTRUCTURE'), structure(mime!.root, true, sources.utf8));
         break;
       case 'section': {
-        const located = locate(mime, message.size, item.section);
-        out.push(atom(item.label), located ? await sectionData(sources.blobs, message.blobId, located, item.partial, blocks) : NIL);
+        const { size, blobId } = row(message);
+        const located = locate(mime, size, item.section);
+        out.push(atom(item.label), located ? await sectionData(sources.blobs, blobId, located, item.partial, blocks) : NIL);
         break;
       }
     }

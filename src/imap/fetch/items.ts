@@ -33,6 +33,11 @@ export interface FetchPlan {
   vanished: boolean;
 }
 
+/** the plan asks only for UID, FLAGS and MODSEQ: a client's flag resync, answered from the messages' state alone */
+export function onlyState(plan: FetchPlan): boolean {
+  return plan.items.every((i) => i.kind === 'UID' || i.kind === 'FLAGS' || i.kind === 'MODSEQ');
+}
+
 export class FetchSyntaxError extends Error {
   override name = 'FetchSyntaxError';
 }

@@ -142,6 +142,10 @@ export class ResponseWriter {
   private queue: Part[] = [];
   /** bytes of the buffers in `queue`: memory held for a client that reads slower than it asks */
   private queuedBuffers = 0;
+  /** bytes of everything in `queue`, streamed bodies by their length */
+  private queuedTotal = 0;
+  /** commands waiting for the queue to shrink (below()) */
+  private roomWaiters: Array<{ limit: number; resolve: () => void; reject: (err: Error) => void }> = [];
   private pumping = false;
   private closed = false;
   private waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
@@ -175,6 +179,26 @@ export class ResponseWriter {
    */
   get queuedBytes(): number {
     return this.queuedBuffers;
+  }
+
+  /**
+   * Bytes owed to the client and not yet taken by the pump: queued buffers, and streamed bodies
+   * whose turn has not come, by their length. The connection runs the next command only below
+   * a mark of this (below()), so that a pipelining client (mbsync sends every FETCH at once)
+   * gets its answers as they are ready instead of after every command has run.
+   */
+  get pendingBytes(): number {
+    return this.queuedTotal;
+  }
+
+  /** resolves once pendingBytes is at most `limit` (rejects if the connection closes first) */
+  below(limit: number): Promise<void> {
+    if (this.closed) return Promise.reject(new ConnectionClosed('connection closed'));
+    if (this.queuedTotal <= limit) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.roomWaiters.push({ limit, resolve, reject });
+      if (!this.pumping) void this.pump();
+    });
   }
 
   /** STARTTLS: later responses go to the TLS socket */
@@ -214,9 +238,10 @@ export class ResponseWriter {
     this.closed = true;
     this.queue = [];
     this.queuedBuffers = 0;
+    this.queuedTotal = 0;
     this.stallWatch(false);
     // An output buffer a read may still be filling stays with the pump, which drops it.
-    for (const w of this.waiters.splice(0)) w.reject(new ConnectionClosed('connection closed'));
+    for (const w of [...this.waiters.splice(0), ...this.roomWaiters.splice(0)]) w.reject(new ConnectionClosed('connection closed'));
     this.slotFreed?.();
   }
 
@@ -233,11 +258,14 @@ export class ResponseWriter {
     for (const p of parts) {
       this.queue.push(p);
       if (Buffer.isBuffer(p)) this.queuedBuffers += p.length;
+      this.queuedTotal += p.length;
     }
     if (!this.pumping) {
       this.pumping = true;
-      // Responses queued in the same turn are written together.
-      queueMicrotask(() => void this.pump(true));
+      // Responses queued in the same turn of the event loop are written together: a command
+      // whose answers come from promises already settled (FETCH of flags over a whole folder)
+      // queues them all between two microtasks, and one write takes them, not one each.
+      setImmediate(() => void this.pump(true));
     }
   }
 
@@ -300,6 +328,12 @@ export class ResponseWriter {
   private take(): Part {
     const p = this.queue.shift()!;
     if (Buffer.isBuffer(p)) this.queuedBuffers -= p.length;
+    this.queuedTotal -= p.length;
+    if (this.roomWaiters.length > 0) {
+      const still = this.roomWaiters.filter((w) => this.queuedTotal > w.limit);
+      for (const w of this.roomWaiters) if (this.queuedTotal <= w.limit) w.resolve();
+      this.roomWaiters = still;
+    }
     return p;
   }
 

@@ -3,7 +3,7 @@
  * creates. Names are full paths in UTF-8 with '/' between levels; INBOX is INBOX whatever its
  * case. Every statement names the mailbox, so a folder id from a client reaches only its own.
  */
-import { FOLDER_DELIMITER, STANDARD_FOLDERS, StoreRefusal, type Folder, type FolderStore } from '../types.js';
+import { FOLDER_DELIMITER, STANDARD_FOLDERS, StoreRefusal, type Folder, type FolderStore, type FolderView } from '../types.js';
 import type { ChangeBus } from './changes.js';
 import type { Db } from './database.js';
 import { sqliteJournal } from './journal.js';
@@ -81,7 +81,9 @@ export function sqliteFolders(db: Db, bus: ChangeBus): FolderStore {
   const firstRecent = db.prepare('SELECT first_recent_uid FROM folders WHERE id = ?').pluck();
   const recentState = db.prepare('SELECT first_recent_uid AS first, uid_next AS next FROM folders WHERE id = ?');
   const claim = db.prepare('UPDATE folders SET first_recent_uid = uid_next WHERE id = ?');
-  const uids = db.prepare('SELECT uid, seen FROM messages WHERE folder_id = ? ORDER BY uid').raw();
+  // Both read indexes alone (the UID index, the partial index of unseen messages), no table row.
+  const uids = db.prepare('SELECT uid FROM messages WHERE folder_id = ? ORDER BY uid').pluck();
+  const unseenOf = db.prepare('SELECT min(uid) AS first, count(*) AS unseen FROM messages WHERE folder_id = ? AND seen = 0');
   const rowsOf = db.prepare('SELECT id, uid FROM messages WHERE folder_id = ? ORDER BY uid');
   const moveRows = db.prepare('UPDATE messages SET folder_id = @to, uid = @uid, modseq = @modseq WHERE id = @id');
 
@@ -161,6 +163,16 @@ export function sqliteFolders(db: Db, bus: ChangeBus): FolderStore {
     return { from: first, to: next - 1 };
   });
 
+  // One read transaction: the folder's UIDNEXT, its UIDs and its unseen count agree even while
+  // another process writes.
+  const viewOf = db.transaction((mailboxId: number, folderId: number): FolderView => {
+    const folder = byId.get(mailboxId, folderId) as FolderRow | undefined;
+    if (!folder) throw new StoreRefusal('NOT_FOUND', `no folder ${folderId}`);
+    const list = Uint32Array.from(uids.all(folderId) as number[]);
+    const { first, unseen } = unseenOf.get(folderId) as { first: number | null; unseen: number };
+    return { folder: toFolder(folder), uids: list, firstUnseenUid: first, unseen };
+  });
+
   const listChanged = (mailboxId: number) => bus.emit({ mailboxId, folderId: null, modseq: 0 });
 
   return {
@@ -210,20 +222,7 @@ export function sqliteFolders(db: Db, bus: ChangeBus): FolderStore {
       return { ...counts, uidNext: folder.uid_next, uidValidity: folder.uid_validity, highestModseq: folder.highest_modseq };
     },
     async view(mailboxId, folderId) {
-      const folder = byId.get(mailboxId, folderId) as FolderRow | undefined;
-      if (!folder) throw new StoreRefusal('NOT_FOUND', `no folder ${folderId}`);
-      const rows = uids.all(folderId) as Array<[number, number]>;
-      const list = new Uint32Array(rows.length);
-      let firstUnseenUid: number | null = null;
-      let unseen = 0;
-      rows.forEach(([uid, seen], i) => {
-        list[i] = uid;
-        if (seen === 0) {
-          unseen++;
-          firstUnseenUid ??= uid;
-        }
-      });
-      return { folder: toFolder(folder), uids: list, firstUnseenUid, unseen };
+      return viewOf(mailboxId, folderId);
     },
     async claimRecent(mailboxId, folderId) {
       if (!byId.get(mailboxId, folderId)) throw new StoreRefusal('NOT_FOUND', `no folder ${folderId}`);

@@ -4,10 +4,11 @@
  * reads as nothing.
  */
 import type { MimeIndex } from '../../mime/types.js';
-import type { FolderChanges, StoredMessage } from '../types.js';
+import type { FolderChanges, MessageState, StoredMessage } from '../types.js';
 import { StoreRefusal } from '../types.js';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
-import { keywordReader, MESSAGE_COLUMNS, type MessageRow } from './message-rows.js';
+import { MESSAGE_COLUMNS, STATE_COLUMNS, toMessage, toState, type MessageRow, type StateRow } from './message-rows.js';
 
 /**
  * MIME indexes kept parsed: a client fetching BODYSTRUCTURE of a whole folder reads each once.
@@ -53,12 +54,16 @@ export class SizedCache<V> {
 }
 
 export function sqliteMessageReads(db: Db) {
-  const build = keywordReader(db);
+  const build = (rows: MessageRow[]) => rows.map(toMessage);
   const folder = db.prepare('SELECT highest_modseq, pruned_modseq FROM folders WHERE mailbox_id = ? AND id = ?');
   const modseqOf = db.prepare('SELECT highest_modseq FROM folders WHERE id = ?').pluck();
-  const range = db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages x WHERE x.folder_id = ? AND x.uid BETWEEN ? AND ? ORDER BY x.uid`);
-  const rangeChanged = db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages x
-    WHERE x.folder_id = ? AND x.uid BETWEEN ? AND ? AND x.modseq > ? ORDER BY x.uid`);
+  // A range read names the mailbox in its own statement (one statement a read: each costs its
+  // locks); only an empty answer asks whether the folder is still there.
+  const inRange = (columns: string, changed: boolean) =>
+    db.prepare(`SELECT ${columns} FROM messages x JOIN folders f ON f.id = x.folder_id AND f.mailbox_id = ?
+      WHERE x.folder_id = ? AND x.uid BETWEEN ? AND ?${changed ? ' AND x.modseq > ?' : ''} ORDER BY x.uid`);
+  const range = { all: inRange(MESSAGE_COLUMNS, false), changed: inRange(MESSAGE_COLUMNS, true) };
+  const stateRange = { all: inRange(STATE_COLUMNS, false), changed: inRange(STATE_COLUMNS, true) };
   const pageBefore = db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages x WHERE x.folder_id = ? AND x.uid < ? ORDER BY x.uid DESC LIMIT ?`);
   const byId = db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages x JOIN folders f ON f.id = x.folder_id
     WHERE f.mailbox_id = ? AND x.id = ?`);
@@ -76,27 +81,44 @@ export function sqliteMessageReads(db: Db) {
     return row;
   }
 
+  /** the rows with these UIDs (ascending), of this mailbox's folder; NOT_FOUND when the folder is not */
+  function rowsOf<R extends StateRow>(
+    statements: { all: Statement; changed: Statement },
+    mailboxId: number,
+    folderId: number,
+    uids: readonly number[],
+    changedSince: number | undefined,
+  ): R[] {
+    if (uids.length === 0) {
+      folderOf(mailboxId, folderId);
+      return [];
+    }
+    let low = Infinity;
+    let high = 0;
+    for (const uid of uids) {
+      if (uid < low) low = uid;
+      if (uid > high) high = uid;
+    }
+    let rows = (
+      changedSince === undefined ? statements.all.all(mailboxId, folderId, low, high) : statements.changed.all(mailboxId, folderId, low, high, changedSince)
+    ) as R[];
+    if (rows.length === 0) folderOf(mailboxId, folderId);
+    if (uids.length !== high - low + 1) {
+      const wanted = new Set(uids);
+      rows = rows.filter((r) => wanted.has(r.uid));
+    }
+    return rows;
+  }
+
   return {
     highestModseq(folderId: number): number {
       return (modseqOf.get(folderId) as number | undefined) ?? 0;
     },
     async fetch(mailboxId: number, folderId: number, uids: readonly number[], options: { changedSince?: number } = {}): Promise<StoredMessage[]> {
-      folderOf(mailboxId, folderId);
-      if (uids.length === 0) return [];
-      let low = Infinity;
-      let high = 0;
-      for (const uid of uids) {
-        if (uid < low) low = uid;
-        if (uid > high) high = uid;
-      }
-      let rows = (
-        options.changedSince === undefined ? range.all(folderId, low, high) : rangeChanged.all(folderId, low, high, options.changedSince)
-      ) as MessageRow[];
-      if (uids.length !== high - low + 1) {
-        const wanted = new Set(uids);
-        rows = rows.filter((r) => wanted.has(r.uid));
-      }
-      return build(rows);
+      return rowsOf<MessageRow>(range, mailboxId, folderId, uids, options.changedSince).map(toMessage);
+    },
+    async states(mailboxId: number, folderId: number, uids: readonly number[], options: { changedSince?: number } = {}): Promise<MessageState[]> {
+      return rowsOf<StateRow>(stateRange, mailboxId, folderId, uids, options.changedSince).map(toState);
     },
     async page(mailboxId: number, folderId: number, options: { beforeUid?: number; limit: number }): Promise<StoredMessage[]> {
       folderOf(mailboxId, folderId);

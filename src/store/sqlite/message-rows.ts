@@ -1,24 +1,30 @@
 /**
  * Message rows as the store returns them: the system flag columns and the keywords table put
- * back together into one flag list, system flags first.
+ * back together into one flag list, system flags first. The keywords come with the row (a
+ * subquery on the keywords' primary key), so that a read is one statement however many rows.
  */
-import type { StoredMessage } from '../types.js';
+import type { MessageState, StoredMessage } from '../types.js';
 import { SYSTEM_FLAGS, type SystemFlag } from '../types.js';
-import type { Db } from './database.js';
 
-export interface MessageRow {
-  id: number;
-  folder_id: number;
+/** what a flag resync needs of a row */
+export interface StateRow {
   uid: number;
   modseq: number;
-  blob_id: string;
-  size: number;
-  internal_date: number;
   seen: number;
   answered: number;
   flagged: number;
   deleted: number;
   draft: number;
+  /** the keywords, separated by spaces (a keyword is an atom: it has none), or null */
+  keywords: string | null;
+}
+
+export interface MessageRow extends StateRow {
+  id: number;
+  folder_id: number;
+  blob_id: string;
+  size: number;
+  internal_date: number;
   message_id: string | null;
   subject: string | null;
   from_address: string | null;
@@ -27,8 +33,12 @@ export interface MessageRow {
   conversation_id: number | null;
 }
 
+const KEYWORDS = `(SELECT group_concat(k.keyword, ' ') FROM message_keywords k WHERE k.message_id = x.id) AS keywords`;
+
+export const STATE_COLUMNS = `x.uid, x.modseq, x.seen, x.answered, x.flagged, x.deleted, x.draft, ${KEYWORDS}`;
+
 export const MESSAGE_COLUMNS = `x.id, x.folder_id, x.uid, x.modseq, x.blob_id, x.size, x.internal_date, x.seen, x.answered,
-  x.flagged, x.deleted, x.draft, x.message_id, x.subject, x.from_address, x.date, x.has_attachments, x.conversation_id`;
+  x.flagged, x.deleted, x.draft, x.message_id, x.subject, x.from_address, x.date, x.has_attachments, x.conversation_id, ${KEYWORDS}`;
 
 /** system flag → its column */
 export const FLAG_COLUMNS: Record<SystemFlag, 'seen' | 'answered' | 'flagged' | 'deleted' | 'draft'> = {
@@ -50,13 +60,24 @@ export function canonicalFlag(flag: string): string {
   return SYSTEM_FLAGS.find((f) => f.toLowerCase() === lower) ?? flag;
 }
 
-export function systemFlagsOf(row: MessageRow): string[] {
+export function systemFlagsOf(row: StateRow): string[] {
   const flags: string[] = [];
   for (const flag of SYSTEM_FLAGS) if (row[FLAG_COLUMNS[flag]] === 1) flags.push(flag);
   return flags;
 }
 
-export function toMessage(row: MessageRow, keywords: readonly string[] = []): StoredMessage {
+/** system flags, then keywords in a stable order */
+function flagsOf(row: StateRow): string[] {
+  const flags = systemFlagsOf(row);
+  if (row.keywords) flags.push(...row.keywords.split(' ').sort());
+  return flags;
+}
+
+export function toState(row: StateRow): MessageState {
+  return { uid: row.uid, modseq: row.modseq, flags: flagsOf(row) };
+}
+
+export function toMessage(row: MessageRow): StoredMessage {
   return {
     id: row.id,
     folderId: row.folder_id,
@@ -65,41 +86,12 @@ export function toMessage(row: MessageRow, keywords: readonly string[] = []): St
     blobId: row.blob_id,
     size: row.size,
     internalDate: new Date(row.internal_date),
-    flags: [...systemFlagsOf(row), ...[...keywords].sort()],
+    flags: flagsOf(row),
     messageId: row.message_id,
     subject: row.subject,
     from: row.from_address,
     date: row.date === null ? null : new Date(row.date),
     hasAttachments: row.has_attachments === 1,
     conversationId: row.conversation_id,
-  };
-}
-
-/** Reads the keywords of a set of rows in one query and builds the messages. */
-export function keywordReader(db: Db): (rows: MessageRow[]) => StoredMessage[] {
-  const inRange = db.prepare(`SELECT k.message_id AS id, k.keyword FROM message_keywords k
-    JOIN messages x ON x.id = k.message_id WHERE x.folder_id = ? AND x.uid BETWEEN ? AND ?`);
-  const one = db.prepare('SELECT keyword FROM message_keywords WHERE message_id = ?').pluck();
-  return (rows) => {
-    if (rows.length === 0) return [];
-    if (rows.length === 1) return [toMessage(rows[0]!, one.all(rows[0]!.id) as string[])];
-    const byId = new Map<number, string[]>();
-    // Rows of one folder come in UID order; keywords are rare, so one range read serves all.
-    const folders = new Set(rows.map((r) => r.folder_id));
-    for (const folderId of folders) {
-      let low = Infinity;
-      let high = 0;
-      for (const r of rows) {
-        if (r.folder_id !== folderId) continue;
-        low = Math.min(low, r.uid);
-        high = Math.max(high, r.uid);
-      }
-      for (const k of inRange.all(folderId, low, high) as Array<{ id: number; keyword: string }>) {
-        const list = byId.get(k.id);
-        if (list) list.push(k.keyword);
-        else byId.set(k.id, [k.keyword]);
-      }
-    }
-    return rows.map((r) => toMessage(r, byId.get(r.id)));
   };
 }

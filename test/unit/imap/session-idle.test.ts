@@ -56,6 +56,7 @@ describe('IDLE', () => {
     const session = new Session({ id: 's', clientIp: '127.0.0.1', services, commands: new Map(COMMANDS.map((c) => [c.name, c])), seats, port });
     session.authenticate({ mailboxId, address: 'dr.a@hopital.mssante.fr' });
     await session.run(line('s SELECT INBOX'));
+    await writer.drain();
     expect(written).toMatch(/s OK \[READ-WRITE\]/);
 
     const idling = session.run(line('i IDLE'));
@@ -64,6 +65,7 @@ describe('IDLE', () => {
     vi.spyOn(store.messages, 'changes').mockRejectedValueOnce(new Error('disk gone'));
     await store.messages.append(mailboxId, inbox.id, { blob: { id: '0'.repeat(32), size: RAW.length }, mime: indexMessage(RAW), flags: [] });
     await idling;
+    await writer.drain();
     expect(written).toMatch(/i NO \[SERVERBUG\]/);
     expect(waiter).toBeUndefined();
   });

@@ -162,6 +162,38 @@ describe('response writer', () => {
     expect(w.queuedBytes).toBe(0);
   });
 
+  it('counts streamed bodies in what is owed until their turn, and lets a command wait below a mark', async () => {
+    const pending: Array<() => void> = [];
+    const socket = new Writable({
+      highWaterMark: 1024,
+      write(_chunk, _enc, done) {
+        pending.push(done);
+      },
+    });
+    const w = new ResponseWriter(socket);
+    const body = Buffer.alloc(300_000, 0x62);
+    const streamed = () => ({ t: 'stream' as const, length: body.length, open: () => Readable.from([body]) });
+    for (let i = 0; i < 3; i++) w.untagged([num(i + 1), atom('FETCH'), list([atom('BODY[]'), streamed()])]);
+    // nothing of a stream is in memory, but all three are owed
+    expect(w.queuedBytes).toBeLessThan(1024);
+    expect(w.pendingBytes).toBeGreaterThan(3 * body.length);
+    let room = false;
+    const below = w.below(body.length + 1024).then(() => (room = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    // the first stream is under way, two are still owed
+    expect(room).toBe(false);
+    while (!room) {
+      pending.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await below;
+    // the mark is reached as soon as the second body's turn came, not once everything left
+    expect(w.pendingBytes).toBeLessThanOrEqual(body.length + 1024);
+    expect(w.pendingBytes).toBeGreaterThan(0);
+    w.close();
+    await expect(w.below(0)).rejects.toBeInstanceOf(ConnectionClosed);
+  });
+
   it('says when the socket has taken nothing for the stall time while output waits', async () => {
     const socket = new Writable({ highWaterMark: 1024, write() {} }); // never takes anything
     const w = new ResponseWriter(socket, undefined, 50);

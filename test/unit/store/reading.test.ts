@@ -149,6 +149,20 @@ describe('messages', () => {
     expect((await append(inbox.id)).uid).toBe(4);
   });
 
+  it('reads the state alone (UID, MODSEQ, flags with keywords sorted) as fetch gives it, since a MODSEQ too', async () => {
+    const inbox = (await store.folders.byName(mailboxId, 'INBOX'))!;
+    await append(inbox.id, ['zeta', '\\Seen', 'alpha', '$Label1']);
+    await append(inbox.id);
+    const third = await append(inbox.id, ['\\Answered']);
+    const states = await store.messages.states(mailboxId, inbox.id, [1, 2, 3]);
+    const fetched = await store.messages.fetch(mailboxId, inbox.id, [1, 2, 3]);
+    expect(states).toEqual(fetched.map(({ uid, modseq, flags }) => ({ uid, modseq, flags })));
+    expect(states[0]!.flags).toEqual(['\\Seen', '$Label1', 'alpha', 'zeta']);
+    expect((await store.messages.states(mailboxId, inbox.id, [1, 3])).map((m) => m.uid)).toEqual([1, 3]);
+    expect((await store.messages.states(mailboxId, inbox.id, [1, 2, 3], { changedSince: third.modseq - 1 })).map((m) => m.uid)).toEqual([3]);
+    expect(await store.messages.states(mailboxId, inbox.id, [7, 9])).toEqual([]);
+  });
+
   it('pages newest first for the webmail', async () => {
     const inbox = (await store.folders.byName(mailboxId, 'INBOX'))!;
     for (let i = 0; i < 5; i++) await append(inbox.id);
@@ -162,6 +176,8 @@ describe('messages', () => {
     const theirs = await append(theirInbox.id, [], otherId);
     expect(await store.folders.byId(mailboxId, theirInbox.id)).toBeUndefined();
     await expect(store.messages.fetch(mailboxId, theirInbox.id, [1])).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(store.messages.states(mailboxId, theirInbox.id, [1])).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(store.messages.fetch(mailboxId, theirInbox.id, [])).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(store.messages.setFlags(mailboxId, theirInbox.id, [1], { op: 'add', flags: ['\\Seen'] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(store.messages.copy(mailboxId, mine.id, [1], theirInbox.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(store.messages.move(mailboxId, theirInbox.id, [1], mine.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });

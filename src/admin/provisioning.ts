@@ -53,6 +53,16 @@ function validRpps(rpps: string | undefined): string | null {
   return rpps;
 }
 
+/** A town as a person writes it ("Saint-Étienne"): letters, spaces, hyphens, apostrophes, digits (arrondissements). */
+function validTown(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  const town = text.normalize('NFC').replace(/\s+/g, ' ').trim();
+  if (!town || town.length > 100 || !/^[\p{L}\p{N}][\p{L}\p{N} '’().-]*$/u.test(town)) {
+    throw new ValidationError(`--town must be a town name of at most 100 characters, starting with a letter or a digit (got "${text}")`);
+  }
+  return town;
+}
+
 function pharmacyFlag(kind: ProKind, pharmacy: boolean | undefined): boolean {
   if (pharmacy && kind !== 'ORG') throw new ValidationError('only an ORG mailbox can be a pharmacy (--type ORG --pharmacy)');
   return pharmacy ?? false;
@@ -233,7 +243,7 @@ export async function importTrust(p: Provisioning, domains: string[], source: st
 export async function addDirectoryEntry(
   p: Provisioning,
   addressText: string,
-  options: { type?: string; pharmacy?: boolean; name?: string; rpps?: string },
+  options: { type?: string; pharmacy?: boolean; name?: string; rpps?: string; town?: string },
 ): Promise<DirectoryEntry> {
   const address = validAddress(addressText);
   const kind = validKind(options.type);
@@ -249,6 +259,8 @@ export async function addDirectoryEntry(
     pharmacy: pharmacyFlag(kind, options.pharmacy),
     displayName: options.name ?? null,
     rpps: validRpps(options.rpps),
+    // null keeps the town an earlier entry had (the upsert does not erase what is not given)
+    town: validTown(options.town),
     local,
   };
   await p.store.directory.upsert(entry);

@@ -1,21 +1,10 @@
 import * as admin from '../admin/provisioning.js';
-import { ValidationError } from '../errors.js';
 import type { DirectoryEntry } from '../store/types.js';
 import { stringOption, table, type Command } from './command.js';
 import { operator } from './provisioning.js';
 
 function entryJson(e: DirectoryEntry) {
   return { address: e.address, type: e.kind, pharmacy: e.pharmacy, name: e.displayName, rpps: e.rpps, local: e.local, town: e.town ?? null };
-}
-
-/** A town as a person writes it ("Saint-Étienne"): letters, spaces, hyphens, apostrophes, digits (arrondissements). */
-function validTown(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  const town = text.normalize('NFC').replace(/\s+/g, ' ').trim();
-  if (!town || town.length > 100 || !/^[\p{L}\p{N}][\p{L}\p{N} '’().-]*$/u.test(town)) {
-    throw new ValidationError(`--town must be a town name of at most 100 characters, starting with a letter or a digit (got "${text}")`);
-  }
-  return town;
 }
 
 export const directoryCommands: Command[] = [
@@ -32,15 +21,14 @@ export const directoryCommands: Command[] = [
     },
     args: [1, 1],
     async run(inv) {
-      const town = validTown(stringOption(inv, 'town'));
       const entry = await admin.addDirectoryEntry(operator(inv), inv.positionals[0]!, {
         type: stringOption(inv, 'type'),
         pharmacy: inv.values.pharmacy === true,
         name: stringOption(inv, 'name'),
         rpps: stringOption(inv, 'rpps'),
+        town: stringOption(inv, 'town'),
       });
-      // The provisioning action knows no town yet: the entry it wrote gets it (an absent --town keeps the one it had).
-      if (town !== undefined) await inv.store().directory.upsert({ ...entry, town });
+      // An absent --name or --town keeps what the entry had: the stored entry is what is shown.
       const stored = (await inv.store().directory.byAddress(entry.address)) ?? entry;
       inv.json ? inv.printJson(entryJson(stored)) : inv.print(entry.address);
     },

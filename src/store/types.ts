@@ -94,6 +94,8 @@ export interface DirectoryEntry {
 export interface DirectoryStore {
   upsert(entry: DirectoryEntry): Promise<void>;
   byAddress(address: string): Promise<DirectoryEntry | undefined>;
+  /** the entries of these addresses, in one read (a citizen's contacts); an unknown address is absent */
+  byAddresses(addresses: readonly string[]): Promise<Map<string, DirectoryEntry>>;
   /**
    * Match on address, name, RPPS or town, without case, accent or punctuation differences
    * ("saint etienne" finds "Saint-Étienne"); by name, then address. An empty text matches every

@@ -545,10 +545,16 @@ describe('reading a message', () => {
     expect(images).toHaveLength(1);
     const logo = view.attachments.find((a: { name: string }) => a.name === 'logo.png');
     expect(logo).toMatchObject({ type: 'image/png', size: png.length, isCda: false });
-    expect(images[0]).toContain(`src="/api/messages/${hostile.id}/attachments/${logo.index}"`);
-    const inline = await jeanne.get(`/api/messages/${hostile.id}/attachments/${logo.index}`);
+    expect(images[0]).toContain(`src="/api/messages/${hostile.id}/attachments/${logo.index}?inline=1"`);
+    const downloads = () => auditRows('message.attachment.download', JEANNE).filter((r) => r.target === `${hostile.id}/${logo.index}`).length;
+    const before = downloads();
+    const inline = await jeanne.get(`/api/messages/${hostile.id}/attachments/${logo.index}?inline=1`);
     expect(inline.status).toBe(200);
     expect(inline.bytes.equals(png)).toBe(true);
+    // shown in the page: not a download the history tells of; saved from the list: one
+    expect(downloads()).toBe(before);
+    await jeanne.get(`/api/messages/${hostile.id}/attachments/${logo.index}`);
+    expect(downloads()).toBe(before + 1);
     // Links open apart, without referrer, and show where they really lead.
     const links = [...html.matchAll(/<a\b[^>]*>/g)].map((m) => m[0]);
     for (const link of links.filter((l) => l.includes('href'))) {

@@ -1,5 +1,25 @@
-import type { AuditLog, AuditRecord } from '../types.js';
+import type { AuditEntry, AuditLog, AuditRecord } from '../types.js';
 import { now, type Db } from './database.js';
+
+/**
+ * Writes one activity line; the store's other writers call it inside their own transaction, so
+ * that a change and the line that tells of it commit together. `at` defaults to now.
+ */
+export function auditWriter(db: Db): (entry: AuditEntry, at?: number) => void {
+  const insert = db.prepare(`INSERT INTO audit (at, actor, action, mailbox, target, outcome, detail)
+    VALUES (@at, @actor, @action, @mailbox, @target, @outcome, @detail)`);
+  return (entry, at = now()) => {
+    insert.run({
+      at,
+      actor: entry.actor,
+      action: entry.action,
+      mailbox: entry.mailbox ?? null,
+      target: entry.target ?? null,
+      outcome: entry.outcome,
+      detail: entry.detail ?? null,
+    });
+  };
+}
 
 interface AuditRow {
   id: number;
@@ -17,22 +37,13 @@ function toRecord(row: AuditRow): AuditRecord {
 }
 
 export function sqliteAudit(db: Db): AuditLog {
-  const insert = db.prepare(`INSERT INTO audit (at, actor, action, mailbox, target, outcome, detail)
-    VALUES (@at, @actor, @action, @mailbox, @target, @outcome, @detail)`);
+  const write = auditWriter(db);
   // By id: the order lines were committed in, and a stable key for the next page.
   const forMailbox = db.prepare('SELECT * FROM audit WHERE mailbox = @address AND id < @before ORDER BY id DESC LIMIT @limit');
   const recent = db.prepare('SELECT * FROM audit ORDER BY id DESC LIMIT ?');
   return {
     async record(entry) {
-      insert.run({
-        at: now(),
-        actor: entry.actor,
-        action: entry.action,
-        mailbox: entry.mailbox ?? null,
-        target: entry.target ?? null,
-        outcome: entry.outcome,
-        detail: entry.detail ?? null,
-      });
+      write(entry);
     },
     async forMailbox(address, page = {}) {
       const { beforeId, limit = 200 } = typeof page === 'number' ? { limit: page } : page;

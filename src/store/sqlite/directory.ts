@@ -52,6 +52,7 @@ export function sqliteDirectory(db: Db): DirectoryStore {
       display_name = coalesce(excluded.display_name, display_name), rpps = coalesce(excluded.rpps, rpps),
       town = coalesce(excluded.town, town), local = excluded.local, updated_at = excluded.updated_at`);
   const byAddress = db.prepare('SELECT * FROM directory WHERE address = ?');
+  const byAddresses = db.prepare('SELECT * FROM directory WHERE address IN (SELECT value FROM json_each(?))');
   const setKeys = db.prepare('UPDATE directory SET search_text = ?, name_key = ? WHERE address = ?');
   const search = db.prepare(`SELECT * FROM directory
     WHERE search_text LIKE @p ESCAPE '\\' AND (@pharmacies = 0 OR pharmacy = 1)
@@ -88,6 +89,11 @@ export function sqliteDirectory(db: Db): DirectoryStore {
     async byAddress(address) {
       const row = byAddress.get(address) as DirectoryRow | undefined;
       return row && toEntry(row);
+    },
+    async byAddresses(addresses) {
+      if (addresses.length === 0) return new Map();
+      const rows = byAddresses.all(JSON.stringify(addresses)) as DirectoryRow[];
+      return new Map(rows.map((row) => [row.address, toEntry(row)]));
     },
     async search(text, options = {}) {
       const rows = search.all({

@@ -15,6 +15,7 @@ import type { Delivered, Delivery, MailboxChange, MessageStore, NewMessage } fro
 import { StoreRefusal } from '../types.js';
 import type { ChangeBus } from './changes.js';
 import { now, type Db } from './database.js';
+import { auditWriter } from './audit.js';
 import { sqliteJournal } from './journal.js';
 import { canonicalFlag, FLAG_COLUMNS, isSystemFlag, MESSAGE_COLUMNS, type MessageRow } from './message-rows.js';
 import { sqliteMessageReads } from './message-reads.js';
@@ -68,8 +69,7 @@ export function sqliteMessages(db: Db, bus: ChangeBus): MessageStore {
   const insertRelay = db.prepare(`INSERT INTO relay_queue (blob_id, sender, recipient, domain, envelope_id, next_attempt_at, created_at, expires_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
   const insertNotify = db.prepare(`INSERT INTO notify_queue (mailbox, email, reason, next_attempt_at, created_at) VALUES (?, ?, 'new-message', ?, ?)`);
-  const insertAudit = db.prepare(`INSERT INTO audit (at, actor, action, mailbox, target, outcome, detail)
-    VALUES (@at, @actor, @action, @mailbox, @target, @outcome, @detail)`);
+  const insertAudit = auditWriter(db);
   const rowsByUid = db.prepare(`SELECT ${MESSAGE_COLUMNS}, x.expires_at FROM messages x WHERE x.folder_id = ? AND x.uid BETWEEN ? AND ? ORDER BY x.uid`);
   const setFlagColumns = db.prepare(`UPDATE messages SET seen = @seen, answered = @answered, flagged = @flagged,
     deleted = @deleted, draft = @draft, modseq = @modseq WHERE id = @id`);
@@ -180,18 +180,20 @@ export function sqliteMessages(db: Db, bus: ChangeBus): MessageStore {
       insertBlob.run(f.cda.blobId, f.cda.size, at, null);
       if (f.pdf) insertBlob.run(f.pdf.blobId, f.pdf.size, at, null);
       const outcome = file(f, d.messageId);
-      insertAudit.run({
+      insertAudit(
+        {
+          actor: f.sender,
+          action: 'record.file',
+          mailbox: f.citizen,
+          target: f.documentId,
+          outcome,
+          detail: `${f.category} v${f.version}${f.confidentiality.length ? ` [${f.confidentiality.join(' ')}]` : ''}`,
+        },
         at,
-        actor: f.sender,
-        action: 'record.file',
-        mailbox: f.citizen,
-        target: f.documentId,
-        outcome,
-        detail: `${f.category} v${f.version}${f.confidentiality.length ? ` [${f.confidentiality.join(' ')}]` : ''}`,
-      });
+      );
     }
     for (const entry of d.audit) {
-      insertAudit.run({ at, mailbox: null, target: null, detail: null, ...entry });
+      insertAudit(entry, at);
     }
     return { delivered: { copies, conversationIds }, changes };
   });

@@ -2,6 +2,7 @@
 import { decideFiling, type FilingFacts } from '../../domain/versions.js';
 import { StoreConflict, type CitizenFiled, type FiledVersion, type Filing, type RecordDocument, type RecordSource, type RecordStore } from '../types.js';
 import { now, type Db } from './database.js';
+import { auditWriter } from './audit.js';
 
 interface RecordRow {
   id: number;
@@ -113,14 +114,13 @@ export function recordFiler(db: Db) {
       @contentHash, @custodian, @organisation, @source, @contentType)`);
   const replace = db.prepare("UPDATE record_documents SET status = 'replaced', replaced_by = ? WHERE id = ?");
   const setCodes = db.prepare('UPDATE record_documents SET confidentiality = ? WHERE id = ?');
-  const audit = db.prepare(`INSERT INTO audit (at, actor, action, mailbox, target, outcome, detail)
-    VALUES (@at, @actor, @action, @mailbox, @target, @outcome, @detail)`);
+  const audit = auditWriter(db);
 
   return (f: Filing, sourceMessageId: string): FileOutcome => {
     const decision = decideFiling(f, facts(f.citizen, f.documentId, f.setId));
     const at = now();
     const note = (action: string, target: string, outcome: string, detail: string) =>
-      audit.run({ at, actor: f.sender, action, mailbox: f.citizen, target, outcome, detail });
+      audit({ actor: f.sender, action, mailbox: f.citizen, target, outcome, detail }, at);
     switch (decision.kind) {
       case 'refuse':
         throw new StoreConflict(`${decision.refusal.en} (${decision.refusal.detail ?? ''})`);
@@ -184,8 +184,7 @@ export function sqliteRecord(db: Db): RecordStore {
   const byDocumentId = db.prepare('SELECT * FROM record_documents WHERE citizen = ? AND document_id = ?');
   const versions = db.prepare('SELECT * FROM record_documents WHERE citizen = ? AND set_id = ? ORDER BY version DESC, id DESC');
   const insertBlob = db.prepare('INSERT OR IGNORE INTO blobs (id, size, created_at, mime) VALUES (?, ?, ?, NULL)');
-  const audit = db.prepare(`INSERT INTO audit (at, actor, action, mailbox, target, outcome, detail)
-    VALUES (@at, @actor, @action, @mailbox, @target, @outcome, @detail)`);
+  const audit = auditWriter(db);
   const facts = factsReader(db);
   const file = recordFiler(db);
 
@@ -201,15 +200,17 @@ export function sqliteRecord(db: Db): RecordStore {
         // Only a document id already filed gives these, and that was looked at above.
         throw new StoreConflict(`document ${f.documentId} was filed meanwhile (${outcome})`);
       }
-      audit.run({
+      audit(
+        {
+          actor: options.actor,
+          action: 'record.file',
+          mailbox: f.citizen,
+          target: f.documentId,
+          outcome,
+          detail: `${f.category} v${f.version} by the citizen${f.source === 'citizen' ? ` (${f.contentType ?? 'text/xml'})` : ''}`,
+        },
         at,
-        actor: options.actor,
-        action: 'record.file',
-        mailbox: f.citizen,
-        target: f.documentId,
-        outcome,
-        detail: `${f.category} v${f.version} by the citizen${f.source === 'citizen' ? ` (${f.contentType ?? 'text/xml'})` : ''}`,
-      });
+      );
       const row = byDocumentId.get(f.citizen, f.documentId) as RecordRow;
       return { documentId: f.documentId, document: toDocument(row), outcome };
     }),

@@ -23,12 +23,11 @@ export function directoryRoutes(api: FastifyInstance, ctx: ApiContext): void {
     // A professional's mailbox has no ledger of its own: anyone of the trust space is theirs to write to.
     if (mailbox.kind !== 'CITIZEN') return { contacts: [] };
     const writers = await store.conversations.writersTo(mailbox.address);
-    const contacts = await Promise.all(
-      writers.map(async (w) => {
-        const entry = await store.directory.byAddress(w.professional);
-        return { address: w.professional, name: entry?.displayName ?? null, kind: entry?.kind ?? null, pharmacy: entry?.pharmacy ?? false };
-      }),
-    );
+    const entries = await store.directory.byAddresses(writers.map((w) => w.professional));
+    const contacts = writers.map((w) => {
+      const entry = entries.get(w.professional);
+      return { address: w.professional, name: entry?.displayName ?? null, kind: entry?.kind ?? null, pharmacy: entry?.pharmacy ?? false };
+    });
     return { contacts };
   });
 

@@ -92,7 +92,8 @@ export async function messageView(ctx: ApiContext, account: Account, message: St
     ? sanitiseHtml(rawHtml, {
         inlineImage: (cid) => {
           const n = byContentId.get(cid);
-          return n === undefined ? undefined : `/api/messages/${message.id}/attachments/${n}`;
+          // ?inline: the page shows the image, nobody downloaded it (no line in the history)
+          return n === undefined ? undefined : `/api/messages/${message.id}/attachments/${n}?inline=1`;
         },
       })
     : null;
@@ -181,14 +182,18 @@ export function messageRoutes(api: FastifyInstance, ctx: ApiContext): void {
     const attachment = attachmentsOf(mime)[n];
     if (!attachment) throw notFound('Cette pièce jointe');
     const bytes = await decodedPart(blobs, message.blobId, attachment.part);
-    await store.audit.record({
-      actor: mailbox.address,
-      action: 'message.attachment.download',
-      mailbox: mailbox.address,
-      target: `${message.id}/${n}`,
-      outcome: 'ok',
-      detail: attachment.name,
-    });
+    // An image of the message's own HTML (its cid: URL says ?inline=1) is shown, not downloaded.
+    const inPage = (request.query as { inline?: string } | undefined)?.inline === '1' && attachment.part.id !== null && attachment.type.startsWith('image/');
+    if (!inPage) {
+      await store.audit.record({
+        actor: mailbox.address,
+        action: 'message.attachment.download',
+        mailbox: mailbox.address,
+        target: `${message.id}/${n}`,
+        outcome: 'ok',
+        detail: attachment.name,
+      });
+    }
     const type = /^[a-z0-9.+-]+\/[a-z0-9.+-]+$/.test(attachment.type) ? attachment.type : 'application/octet-stream';
     return sendDownload(reply, bytes, type, attachment.name);
   });

@@ -28,6 +28,15 @@ const MDN_SENT = '$MDNSent';
 const MDN_REFUSED = '$MDNRefused';
 const SENT_FOLDERS = new Set(['Sent', 'Drafts']);
 
+/**
+ * Receipts being sent now, by message id: an opening that finds $MDNSent claimed by another
+ * (a second tab) answers with what the first sending comes to, not "sent" before it is known.
+ */
+const sending = new Map<number, Promise<ReceiptState>>();
+
+/** what an answered message says: refused when $MDNRefused came with $MDNSent */
+const answered = (flags: readonly string[]): ReceiptState => (flags.includes(MDN_REFUSED) ? 'refused' : 'sent');
+
 export async function sendReceiptOnFirstOpening(ctx: ApiContext, request: FastifyRequest, message: StoredMessage, mime: MimeIndex): Promise<ReceiptState> {
   const { store, blobs, log, config } = ctx;
   const { mailbox } = request.account!;
@@ -38,7 +47,7 @@ export async function sendReceiptOnFirstOpening(ctx: ApiContext, request: Fastif
     }
   }
   // Answered already (only a receipt that was due sets it): the header need not be read again.
-  if (message.flags.includes(MDN_SENT)) return message.flags.includes(MDN_REFUSED) ? 'refused' : 'sent';
+  if (message.flags.includes(MDN_SENT)) return answered(message.flags);
   const header = await messageHeader(blobs, message.blobId, mime);
   const requestedBy = envelopeAddresses(firstField(header, 'disposition-notification-to'))
     .map(addressOf)
@@ -54,7 +63,25 @@ export async function sendReceiptOnFirstOpening(ctx: ApiContext, request: Fastif
   if (!decision.due) return decision.asked ? 'refused' : 'not-requested';
   const to = decision.to;
   const claimed = await store.messages.setFlags(mailbox.id, message.folderId, [message.uid], { op: 'add', flags: [MDN_SENT] });
-  if (claimed.updated.length === 0) return 'sent';
+  if (claimed.updated.length === 0) {
+    const underWay = sending.get(message.id);
+    if (underWay) return underWay;
+    const now = await store.messages.byId(mailbox.id, message.id);
+    return answered(now?.flags ?? [MDN_SENT]);
+  }
+  const work = sendClaimed(ctx, request, message, mime, to);
+  sending.set(message.id, work);
+  try {
+    return await work;
+  } finally {
+    sending.delete(message.id);
+  }
+}
+
+/** sends the receipt whose $MDNSent this opening set; $MDNRefused beside it when it does not leave */
+async function sendClaimed(ctx: ApiContext, request: FastifyRequest, message: StoredMessage, mime: MimeIndex, to: string): Promise<ReceiptState> {
+  const { store, log, config } = ctx;
+  const { mailbox } = request.account!;
   const refused = async (): Promise<ReceiptState> => {
     await store.messages.setFlags(mailbox.id, message.folderId, [message.uid], { op: 'add', flags: [MDN_REFUSED] });
     return 'refused';

@@ -19,6 +19,18 @@ function sink(options: { highWaterMark?: number; delayMs?: number } = {}) {
   return { socket, text: () => Buffer.concat(chunks).toString('latin1'), bytes: () => Buffer.concat(chunks), writes: () => writes };
 }
 
+/** a socket that takes a write only when told to: each write's callback waits in `pending` */
+function heldSocket() {
+  const pending: Array<() => void> = [];
+  const socket = new Writable({
+    highWaterMark: 1024,
+    write(_chunk, _enc, done) {
+      pending.push(done);
+    },
+  });
+  return { socket, pending };
+}
+
 const text = (items: Parameters<typeof compile>[0]) =>
   Buffer.concat(compile(items).map((p) => (Buffer.isBuffer(p) ? p : Buffer.from(`<stream ${p.length}>`)))).toString('latin1');
 
@@ -137,14 +149,7 @@ describe('response writer', () => {
   });
 
   it('counts the bytes queued and not yet handed to the socket', async () => {
-    // a socket that takes a write only when told to
-    const pending: Array<() => void> = [];
-    const socket = new Writable({
-      highWaterMark: 1024,
-      write(_chunk, _enc, done) {
-        pending.push(done);
-      },
-    });
+    const { socket, pending } = heldSocket();
     const w = new ResponseWriter(socket);
     const body = Buffer.alloc(200_000, 0x61);
     for (let i = 0; i < 3; i++) w.untagged([num(i + 1), atom('FETCH'), list([atom('BODY[]'), { t: 'literal', v: body }])]);
@@ -163,13 +168,7 @@ describe('response writer', () => {
   });
 
   it('counts streamed bodies in what is owed until their turn, and lets a command wait below a mark', async () => {
-    const pending: Array<() => void> = [];
-    const socket = new Writable({
-      highWaterMark: 1024,
-      write(_chunk, _enc, done) {
-        pending.push(done);
-      },
-    });
+    const { socket, pending } = heldSocket();
     const w = new ResponseWriter(socket);
     const body = Buffer.alloc(300_000, 0x62);
     const streamed = () => ({ t: 'stream' as const, length: body.length, open: () => Readable.from([body]) });

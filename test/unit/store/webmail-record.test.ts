@@ -131,6 +131,10 @@ describe('DirectoryStore: towns and folded search', () => {
     expect(await addresses('10101010101', false)).toEqual(['dr@ch-lyon.mssante.fr']);
     expect(await addresses('100%')).toEqual([]);
     expect(await store.directory.byAddress('a@ch-lyon.mssante.fr')).toMatchObject({ town: 'Saint-Étienne' });
+    const some = await store.directory.byAddresses(['dr@ch-lyon.mssante.fr', 'nobody@ch-lyon.mssante.fr', 'b@ch-lyon.mssante.fr']);
+    expect([...some.keys()].sort()).toEqual(['b@ch-lyon.mssante.fr', 'dr@ch-lyon.mssante.fr']);
+    expect(some.get('dr@ch-lyon.mssante.fr')).toMatchObject({ displayName: 'Dr Étienne', pharmacy: false });
+    expect((await store.directory.byAddresses([])).size).toBe(0);
   });
 
   it('lists by name as a person reads it, accents among their letters, nameless last', async () => {

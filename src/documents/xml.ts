@@ -30,6 +30,8 @@ export interface XmlLimits {
 
 /** Feeding the parser in slices lets a hostile file be stopped early without a huge string copy. */
 const SLICE = 64 * 1024;
+/** what peekRoot looks at before it runs the parser */
+const HEAD_BYTES = 512;
 
 interface OpenElement extends XmlElement {
   textParts: string[];
@@ -135,6 +137,10 @@ class RootFound extends Error {
  * A DOCTYPE is tolerated here (nothing is expanded while peeking); parseXml refuses it later.
  */
 export function peekRoot(content: Buffer): RootName | undefined {
+  // XML starts with '<' once a byte order mark and white space are passed: a letter's text or a
+  // PDF is told apart on its first bytes, not by feeding the parser a whole slice of it.
+  const head = lenientText(content, HEAD_BYTES).next().value?.trimStart();
+  if (head && !head.startsWith('<')) return undefined;
   const parser = new SaxesParser({ xmlns: true, position: false });
   parser.on('opentag', (tag) => {
     throw new RootFound({ ns: tag.uri, name: tag.local });

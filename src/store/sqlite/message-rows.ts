@@ -66,11 +66,14 @@ export function systemFlagsOf(row: StateRow): string[] {
   return flags;
 }
 
+/** the keywords the row came with (its `keywords` column) */
+export function keywordsOf(row: StateRow): string[] {
+  return row.keywords ? row.keywords.split(' ') : [];
+}
+
 /** system flags, then keywords in a stable order */
 function flagsOf(row: StateRow): string[] {
-  const flags = systemFlagsOf(row);
-  if (row.keywords) flags.push(...row.keywords.split(' ').sort());
-  return flags;
+  return [...systemFlagsOf(row), ...keywordsOf(row).sort()];
 }
 
 export function toState(row: StateRow): MessageState {

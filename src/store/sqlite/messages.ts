@@ -17,7 +17,7 @@ import type { ChangeBus } from './changes.js';
 import { now, type Db } from './database.js';
 import { auditWriter } from './audit.js';
 import { sqliteJournal } from './journal.js';
-import { canonicalFlag, FLAG_COLUMNS, isSystemFlag, MESSAGE_COLUMNS, type MessageRow } from './message-rows.js';
+import { canonicalFlag, FLAG_COLUMNS, isSystemFlag, keywordsOf, MESSAGE_COLUMNS, type MessageRow } from './message-rows.js';
 import { sqliteMessageReads } from './message-reads.js';
 import { recordFiler } from './record.js';
 
@@ -65,7 +65,6 @@ export function sqliteMessages(db: Db, bus: ChangeBus): MessageStore {
       @messageId, @subject, @from, @date, @hasAttachments, @conversationId, @expiresAt)`);
   const insertKeyword = db.prepare('INSERT OR IGNORE INTO message_keywords (message_id, keyword) VALUES (?, ?)');
   const deleteKeyword = db.prepare('DELETE FROM message_keywords WHERE message_id = ? AND keyword = ?');
-  const keywordsOf = db.prepare('SELECT keyword FROM message_keywords WHERE message_id = ?').pluck();
   const insertRelay = db.prepare(`INSERT INTO relay_queue (blob_id, sender, recipient, domain, envelope_id, next_attempt_at, created_at, expires_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
   const insertNotify = db.prepare(`INSERT INTO notify_queue (mailbox, email, reason, next_attempt_at, created_at) VALUES (?, ?, 'new-message', ?, ?)`);
@@ -280,7 +279,8 @@ export function sqliteMessages(db: Db, bus: ChangeBus): MessageStore {
           continue;
         }
         const system = { seen: row.seen, answered: row.answered, flagged: row.flagged, deleted: row.deleted, draft: row.draft };
-        const before = new Set(keywordsOf.all(row.id) as string[]);
+        // the row read its keywords with it: no second read per message
+        const before = new Set(keywordsOf(row));
         const after = change.op === 'replace' ? new Set<string>() : new Set(before);
         for (const key of Object.keys(system) as Array<keyof typeof system>) {
           if (change.op === 'replace') system[key] = given.system[key];
